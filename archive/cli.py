@@ -1,0 +1,75 @@
+"""``gkarchive``: the command line over the archive library. Each command's docstring is its help."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from archive.sites import DEFAULT_SITES_FILE, SiteConfigError
+
+
+def cmd_crawl(args) -> int:
+    """Crawl gkmlpt sites into the archive (the nightly job): new and changed reports only.
+
+    Example: gkarchive crawl --site huadu-shiling --year 2020 --db data/archive.db
+    """
+    from archive.crawl import CrawlOptions, run_crawl
+    from archive.summary import format_summary
+
+    years = args.year or args.years
+    summary = run_crawl(CrawlOptions(sites=args.site or [], years=years, sites_file=args.sites,
+                                     db=args.db, proxy=args.proxy, delay=args.delay,
+                                     log_level=args.log_level))
+    if not summary:
+        print("crawl did not run to the end", file=sys.stderr)
+        return 1
+    print(format_summary(summary))
+    return 1 if summary["sites_with_errors"] else 0
+
+
+def _add_crawl_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site", action="append", metavar="SLUG",
+                        help="a site slug from the sites file (repeatable; default: all enabled)")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--year", help="only reports of this year, e.g. 2020")
+    group.add_argument("--years", help="only reports of these years, e.g. 2019-2021")
+    parser.add_argument("--sites", type=Path, default=DEFAULT_SITES_FILE, metavar="FILE",
+                        help="sites file (default: config/sites.toml)")
+    parser.add_argument("--db", type=Path, default=Path("data/archive.db"), metavar="PATH",
+                        help="archive database (default: data/archive.db)")
+    parser.add_argument("--proxy", metavar="URL",
+                        help="send every request through this HTTP proxy (e.g. the simulated portal)")
+    parser.add_argument("--delay", type=float, metavar="SECONDS",
+                        help="seconds between requests to one host (default: from the sites file)")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
+
+def _docstring_parser(sub, name: str, func) -> argparse.ArgumentParser:
+    doc = func.__doc__ or ""
+    parser = sub.add_parser(name, help=doc.strip().splitlines()[0], description=doc,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.set_defaults(func=func)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gkarchive",
+        description="Archive of Chinese government information-disclosure annual reports.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_crawl_arguments(_docstring_parser(sub, "crawl", cmd_crawl))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (SiteConfigError, ValueError) as exc:
+        print(f"gkarchive {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""What a run did, per site: reports seen and new, attachments archived and failed, errors.
+
+A site that yields zero annual reports is an error: gkmlpt sites publish one every year.
+
+Example::
+
+    >>> summarize_run(db, run_id=3, sites=["dg-fenggang"])["sites"]["dg-fenggang"]
+    {'reports': 5, 'new_reports': 0, 'attachments_ok': 6, 'attachments_failed': 0,
+     'new_blobs': 0, 'errors': 0, 'status': 'ok', 'problems': []}
+"""
+
+from __future__ import annotations
+
+
+def _count(db, sql: str, params: list) -> int:
+    return db.execute(sql, params).fetchone()[0]
+
+
+def summarize_site(db, run_id: int, site: str) -> dict:
+    reports = _count(db, "SELECT count(*) FROM posts WHERE site = ? AND last_run = ?",
+                     [site, run_id])
+    new_reports = _count(db, "SELECT count(*) FROM posts WHERE site = ? AND first_run = ?",
+                         [site, run_id])
+    attachments_ok = _count(
+        db, "SELECT count(*) FROM attachments WHERE site = ? AND last_run = ? AND status = 'ok'",
+        [site, run_id])
+    attachments_failed = _count(
+        db, "SELECT count(*) FROM attachments WHERE site = ? AND last_run = ? AND status != 'ok'",
+        [site, run_id])
+    new_blobs = _count(
+        db, "SELECT count(DISTINCT b.sha256) FROM blobs b JOIN fetches f ON f.sha256 = b.sha256 "
+            "WHERE b.first_run = ? AND f.site = ? AND f.run_id = ?", [run_id, site, run_id])
+    errors = db.execute(
+        "SELECT kind, count(*) FROM errors WHERE run_id = ? AND site = ? GROUP BY kind",
+        [run_id, site]).fetchall()
+    problems = [f"{count} {kind}" for kind, count in errors]
+    if reports == 0:
+        problems.insert(0, "zero annual reports found")
+    return {
+        "reports": reports, "new_reports": new_reports, "attachments_ok": attachments_ok,
+        "attachments_failed": attachments_failed, "new_blobs": new_blobs,
+        "errors": sum(count for _, count in errors),
+        "status": "error" if reports == 0 or attachments_failed else "ok",
+        "problems": problems,
+    }
+
+
+def summarize_run(db, run_id: int, sites: list[str]) -> dict:
+    """The per-site summary stored in ``runs.summary`` and printed after a crawl."""
+    per_site = {site: summarize_site(db, run_id, site) for site in sites}
+    requests = _count(db, "SELECT count(*) FROM fetches WHERE run_id = ?", [run_id])
+    downloaded = _count(db, "SELECT coalesce(sum(size), 0) FROM fetches WHERE run_id = ?", [run_id])
+    return {
+        "run_id": run_id,
+        "requests": requests,
+        "bytes": downloaded,
+        "sites": per_site,
+        "sites_with_errors": sorted(s for s, v in per_site.items() if v["status"] != "ok"),
+    }
+
+
+def format_summary(summary: dict) -> str:
+    """A plain-text table of a run's summary, one line per site."""
+    lines = [f"run {summary['run_id']}: {summary['requests']} requests, "
+             f"{summary['bytes']:,} bytes"]
+    header = f"{'site':<22} {'reports':>7} {'new':>4} {'att ok':>6} {'failed':>6} {'errors':>6}  status"
+    lines.append(header)
+    for site, s in summary["sites"].items():
+        status = s["status"] if not s["problems"] else f"{s['status']}: {'; '.join(s['problems'])}"
+        lines.append(f"{site:<22} {s['reports']:>7} {s['new_reports']:>4} {s['attachments_ok']:>6} "
+                     f"{s['attachments_failed']:>6} {s['errors']:>6}  {status}")
+    return "\n".join(lines)

@@ -1,0 +1,55 @@
+"""Typed items the gkmlpt spider yields; the archive pipeline stores them.
+
+Every HTTP exchange is recorded by :class:`crawler.middlewares.FetchRecorderMiddleware`
+(its row id travels in ``request.meta["fetch_id"]``); these items refer to those rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from crawler.gkmlpt import AttachmentRef
+
+
+@dataclass
+class ReportPostItem:
+    """An annual-report post: its raw list-API article and what its detail page said."""
+
+    site: str
+    post_id: int
+    title: str
+    url: str
+    article: dict
+    report_year: int | None
+    year_source: str
+    publish_date: str | None
+    classify_id: int | None
+    classify_name: str
+    detail: dict
+    detail_fetch_id: int | None
+    list_fetch_id: int | None
+    attachments: list[AttachmentRef] = field(default_factory=list)
+
+
+@dataclass
+class AttachmentItem:
+    """The outcome of downloading one attachment of a report post."""
+
+    site: str
+    post_id: int
+    url: str
+    status: str  # "ok", or the error kind ("challenge", "not_a_document", "http_error", …)
+    fetch_id: int | None
+    sha256: str | None = None
+    error: str = ""
+
+
+@dataclass
+class ErrorItem:
+    """A failure worth a row: the crawl goes on, the archive remembers."""
+
+    site: str | None
+    url: str
+    kind: str
+    message: str
+    fetch_id: int | None = None

@@ -1,0 +1,231 @@
+"""Downloader middlewares: the site guard, per-host profiles, backoff retries, the fetch recorder.
+
+Order (``crawler.settings.DOWNLOADER_MIDDLEWARES``): the guard refuses a URL before anything
+is sent; the profile sets the User-Agent and proxy; the recorder writes every exchange and
+failed attempt to the archive (after decompression, before retries); the retry middleware
+backs off exponentially with jitter and honours ``Retry-After`` (Scrapy's own has neither).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import random
+import time
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Request, Response
+from scrapy.utils.defer import sleep
+
+from archive.sites import BROWSER_USER_AGENT
+from archive.store import Exchange
+from crawler.session import ArchiveSession
+
+logger = logging.getLogger(__name__)
+
+RETRY_HTTP_CODES = {500, 502, 503, 504, 408, 429, 522, 524}
+CHALLENGE_CODES = {412, 521}
+
+
+def headers_dict(headers) -> dict[str, list[str]]:
+    return {k.decode("latin-1"): [v.decode("latin-1") for v in values]
+            for k, values in headers.items()}
+
+
+def is_challenge(response: Response) -> bool:
+    """A JavaScript challenge page (412/521 with a small script page) is never a document."""
+    if response.status not in CHALLENGE_CODES:
+        return False
+    head = response.body[:20000].lower()
+    return b"<script" in head or b"document.cookie" in head or len(response.body) < 20000
+
+
+def request_kind(request: Request) -> str:
+    """What the request fetches; robots.txt requests come from Scrapy without our meta."""
+    if "kind" in request.meta:
+        return request.meta["kind"]
+    return "robots" if urlsplit(request.url).path == "/robots.txt" else "other"
+
+
+class SiteGuardMiddleware:
+    """Fetch only http(s) URLs on the hosts a site's config allows; never IP literals that are
+    loopback, private or link-local (``GKARCHIVE_ALLOW_LOOPBACK`` lets tests through)."""
+
+    def __init__(self, session: ArchiveSession, allow_loopback: bool):
+        self.session = session
+        self.allow_loopback = allow_loopback
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(ArchiveSession.of(crawler), crawler.settings.getbool("GKARCHIVE_ALLOW_LOOPBACK"))
+
+    def process_request(self, request: Request):
+        reason = self.refusal(request)
+        if reason:
+            request.meta["gk_refused"] = reason
+            raise IgnoreRequest(f"refused {request.url}: {reason}")
+        return None
+
+    def refusal(self, request: Request) -> str | None:
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("http", "https"):
+            return f"scheme {parts.scheme!r} is not http(s)"
+        host = (parts.hostname or "").lower()
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            address = None
+        if address is not None and not self.allow_loopback and (
+            address.is_loopback or address.is_private or address.is_link_local
+            or address.is_reserved or address.is_unspecified
+        ):
+            return f"address {host} is loopback, private or link-local"
+        allowed = self.session.allowed_hosts(request.meta.get("site"))
+        if host not in allowed:
+            return f"host {host} is not in the allowed hosts of the site"
+        return None
+
+
+class SiteProfileMiddleware:
+    """Per-host User-Agent (honest by default, a browser's where a site needs it) and proxy."""
+
+    def __init__(self, session: ArchiveSession, user_agent: str, proxy: str | None):
+        self.session = session
+        self.user_agent = user_agent
+        self.proxy = proxy
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        return cls(ArchiveSession.of(crawler), settings.get("USER_AGENT"),
+                   settings.get("GKARCHIVE_PROXY") or None)
+
+    def process_request(self, request: Request):
+        host = urlsplit(request.url).hostname or ""
+        browser = self.session.host_needs_browser_ua(host)
+        request.headers["User-Agent"] = BROWSER_USER_AGENT if browser else self.user_agent
+        if self.proxy and "proxy" not in request.meta:
+            request.meta["proxy"] = self.proxy
+        return None
+
+
+class FetchRecorderMiddleware:
+    """Write every exchange (and every failed attempt) to the archive; the row id goes to
+    ``request.meta["fetch_id"]`` and the outcome to ``request.meta["fetch_outcome"]``."""
+
+    def __init__(self, session: ArchiveSession):
+        self.session = session
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(ArchiveSession.of(crawler))
+
+    def process_response(self, request: Request, response: Response):
+        if request.meta.get("gk_recorded_response") is response:
+            return response
+        if is_challenge(response):
+            outcome, error = "challenge", f"HTTP {response.status} JavaScript challenge page"
+        elif response.status == 304:
+            outcome, error = "not_modified", None
+        elif response.status >= 400:
+            outcome, error = "http_error", f"HTTP {response.status}"
+        else:
+            outcome, error = "ok", None
+        fetch_id = self.session.record(self._exchange(request, outcome, error, response))
+        request.meta["fetch_id"] = fetch_id
+        request.meta["fetch_outcome"] = outcome
+        request.meta["gk_recorded_response"] = response
+        return response
+
+    def process_exception(self, request: Request, exception: Exception):
+        if isinstance(exception, IgnoreRequest):
+            return None
+        error = f"{type(exception).__name__}: {exception}"
+        fetch_id = self.session.record(self._exchange(request, "network_error", error, None))
+        request.meta["fetch_id"] = fetch_id
+        request.meta["fetch_outcome"] = "network_error"
+        return None
+
+    def _exchange(self, request: Request, outcome: str, error: str | None,
+                  response: Response | None) -> Exchange:
+        latency = request.meta.get("download_latency")
+        return Exchange(
+            run_id=self.session.run_id, kind=request_kind(request),
+            method=request.method, url=request.url, site=request.meta.get("site"),
+            request_headers=headers_dict(request.headers), outcome=outcome, error=error,
+            status=response.status if response is not None else None,
+            response_headers=headers_dict(response.headers) if response is not None else None,
+            body=response.body if response is not None else None,
+            elapsed_ms=int(latency * 1000) if latency is not None else None,
+            referer_fetch_id=request.meta.get("referer_fetch_id"),
+            referer_url=request.meta.get("referer_url"),
+            attempt=request.meta.get("retry_times", 0) + 1,
+            via_proxy=bool(request.meta.get("proxy")),
+        )
+
+
+class BackoffRetryMiddleware:
+    """Retry transient failures with exponential backoff and full jitter, honouring
+    ``Retry-After``; give up after ``RETRY_TIMES`` retries and let the errback record it."""
+
+    def __init__(self, max_retries: int, base: float, cap: float):
+        self.max_retries = max_retries
+        self.base = base
+        self.cap = cap
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        if not settings.getbool("RETRY_ENABLED"):
+            raise NotConfigured
+        return cls(settings.getint("RETRY_TIMES"), settings.getfloat("GKARCHIVE_RETRY_BASE"),
+                   settings.getfloat("GKARCHIVE_RETRY_CAP"))
+
+    async def process_request(self, request: Request):
+        delay = request.meta.pop("gk_delay", 0)
+        if delay:
+            await sleep(delay)
+        return None
+
+    def process_response(self, request: Request, response: Response):
+        if response.status not in RETRY_HTTP_CODES or request.meta.get("dont_retry"):
+            return response
+        retry = self._retry(request, f"HTTP {response.status}", self._retry_after(response))
+        return retry or response
+
+    def process_exception(self, request: Request, exception: Exception):
+        if isinstance(exception, IgnoreRequest) or request.meta.get("dont_retry"):
+            return None
+        return self._retry(request, type(exception).__name__, None)
+
+    def _retry(self, request: Request, reason: str, retry_after: float | None) -> Request | None:
+        retries = request.meta.get("retry_times", 0) + 1
+        if retries > self.max_retries:
+            logger.info("gave up on %s after %d retries (%s)", request.url, retries - 1, reason)
+            return None
+        delay = retry_after if retry_after is not None else self.backoff(retries)
+        logger.debug("retry %d of %s in %.2fs (%s)", retries, request.url, delay, reason)
+        new = request.replace(dont_filter=True)
+        new.meta["retry_times"] = retries
+        new.meta["gk_delay"] = delay
+        new.meta.pop("gk_recorded_response", None)
+        return new
+
+    def backoff(self, attempt: int) -> float:
+        return random.uniform(0, min(self.cap, self.base * 2 ** (attempt - 1))) + self.base / 2
+
+    def _retry_after(self, response: Response) -> float | None:
+        value = response.headers.get("Retry-After")
+        if not value:
+            return None
+        text = value.decode("latin-1").strip()
+        if text.isdigit():
+            seconds = float(text)
+        else:
+            try:
+                seconds = parsedate_to_datetime(text).timestamp() - time.time()
+            except (TypeError, ValueError):
+                return None
+        return max(0.0, min(seconds, self.cap * 4))

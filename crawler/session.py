@@ -1,0 +1,70 @@
+"""One crawl's link to the archive: the single writer, the run row, and the site configs.
+
+Middlewares, the pipeline and the spider of one crawler share one :class:`ArchiveSession`
+(``ArchiveSession.of(crawler)``). It opens the run when the spider opens and closes it, with
+its per-site summary, when the spider closes.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+
+from scrapy import signals
+
+from archive.sites import SitesFile, load_sites
+from archive.store import ArchiveWriter, Exchange
+from archive.summary import summarize_run
+
+logger = logging.getLogger(__name__)
+
+_SESSIONS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+class ArchiveSession:
+    def __init__(self, crawler):
+        settings = crawler.settings
+        self.db_path = settings.get("GKARCHIVE_DB")
+        self.sites_file: SitesFile = load_sites(settings.get("GKARCHIVE_SITES_FILE"))
+        self.writer: ArchiveWriter | None = None
+        self.run_id: int | None = None
+        self.selected: list[str] = []
+        self.summary: dict = {}
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def of(cls, crawler) -> "ArchiveSession":
+        session = _SESSIONS.get(crawler)
+        if session is None:
+            session = _SESSIONS[crawler] = cls(crawler)
+        return session
+
+    def allowed_hosts(self, site: str | None) -> set[str]:
+        sites = self.sites_file.sites
+        if site in sites:
+            return set(sites[site].allowed_hosts)
+        return {host for config in sites.values() for host in config.allowed_hosts}
+
+    def host_needs_browser_ua(self, host: str) -> bool:
+        return any(config.browser_ua and host in config.allowed_hosts
+                   for config in self.sites_file.sites.values())
+
+    def spider_opened(self, spider) -> None:
+        self.writer = ArchiveWriter.open(self.db_path)
+        self.selected = [site.slug for site in spider.sites]
+        self.run_id = self.writer.start_run(spider.command, spider.run_args())
+        self.writer.upsert_sites([site.to_dict() for site in spider.sites], self.run_id)
+        logger.info("run %d: archive %s, sites %s", self.run_id, self.db_path,
+                    ", ".join(self.selected))
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if self.writer is None:
+            return
+        self.summary = summarize_run(self.writer.db, self.run_id, self.selected)
+        status = "finished" if reason == "finished" else "interrupted"
+        self.writer.finish_run(self.run_id, status, reason, self.summary)
+        self.writer.close()
+
+    def record(self, exchange: Exchange) -> int:
+        return self.writer.record_fetch(exchange)

@@ -1,0 +1,46 @@
+"""Scrapy settings of the gkarchive crawler. Politeness defaults are for real portals:
+one request at a time per host, >= 1 s between requests with jitter, AutoThrottle, robots.txt."""
+
+from archive.sites import DEFAULT_SITES_FILE, DEFAULT_USER_AGENT
+
+BOT_NAME = "gkarchive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+GKARCHIVE_DB = "data/archive.db"
+GKARCHIVE_SITES_FILE = str(DEFAULT_SITES_FILE)
+GKARCHIVE_PROXY = None
+GKARCHIVE_ALLOW_LOOPBACK = False
+GKARCHIVE_RETRY_BASE = 1.0
+GKARCHIVE_RETRY_CAP = 30.0
+
+USER_AGENT = DEFAULT_USER_AGENT
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+# RANDOMIZE_DOWNLOAD_DELAY draws from 0.5x..1.5x, so 2.0 keeps every gap >= 1 s.
+DOWNLOAD_DELAY = 2.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 200 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 50 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 4
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.SiteGuardMiddleware": 60,
+    "crawler.middlewares.SiteProfileMiddleware": 450,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.FetchRecorderMiddleware": 585,
+}
+ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
