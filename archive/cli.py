@@ -6,11 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from archive.db import ArchiveError
 from archive.sites import DEFAULT_SITES_FILE, SiteConfigError
 
 
 def cmd_crawl(args) -> int:
-    """Crawl gkmlpt sites into the archive (the nightly job): new and changed reports only.
+    """Crawl gkmlpt sites into the archive: the nightly job, or a backfill with --year/--years.
 
     Example: gkarchive crawl --site huadu-shiling --year 2020 --db data/archive.db
     """
@@ -20,12 +21,30 @@ def cmd_crawl(args) -> int:
     years = args.year or args.years
     summary = run_crawl(CrawlOptions(sites=args.site or [], years=years, sites_file=args.sites,
                                      db=args.db, proxy=args.proxy, delay=args.delay,
-                                     log_level=args.log_level))
+                                     log_level=args.log_level,
+                                     settings=_scrapy_overrides(args.set)))
     if not summary:
         print("crawl did not run to the end", file=sys.stderr)
         return 1
     print(format_summary(summary))
     return 1 if summary["sites_with_errors"] else 0
+
+
+def cmd_status(args) -> int:
+    """Per site: the last successful run, reports per year, attachments, open failures.
+
+    Example: gkarchive status --db data/archive.db
+    """
+    from archive.db import open_db
+    from archive.status import archive_status, format_status
+
+    print(format_status(archive_status(open_db(args.db, readonly=True))))
+    return 0
+
+
+def _add_db_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, default=Path("data/archive.db"), metavar="PATH",
+                        help="archive database (default: data/archive.db)")
 
 
 def _add_crawl_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,13 +55,24 @@ def _add_crawl_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--years", help="only reports of these years, e.g. 2019-2021")
     parser.add_argument("--sites", type=Path, default=DEFAULT_SITES_FILE, metavar="FILE",
                         help="sites file (default: config/sites.toml)")
-    parser.add_argument("--db", type=Path, default=Path("data/archive.db"), metavar="PATH",
-                        help="archive database (default: data/archive.db)")
+    _add_db_argument(parser)
     parser.add_argument("--proxy", metavar="URL",
                         help="send every request through this HTTP proxy (e.g. the simulated portal)")
     parser.add_argument("--delay", type=float, metavar="SECONDS",
                         help="seconds between requests to one host (default: from the sites file)")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a Scrapy setting (tests and benchmarks; repeatable)")
+
+
+def _scrapy_overrides(pairs: list[str]) -> dict:
+    overrides = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.isupper():
+            raise ValueError(f"--set wants NAME=VALUE with an upper-case Scrapy setting, got {pair!r}")
+        overrides[name] = value
+    return overrides
 
 
 def _docstring_parser(sub, name: str, func) -> argparse.ArgumentParser:
@@ -59,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Archive of Chinese government information-disclosure annual reports.")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_crawl_arguments(_docstring_parser(sub, "crawl", cmd_crawl))
+    _add_db_argument(_docstring_parser(sub, "status", cmd_status))
     return parser
 
 
@@ -66,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (SiteConfigError, ValueError) as exc:
+    except (SiteConfigError, ArchiveError, ValueError) as exc:
         print(f"gkarchive {args.command}: {exc}", file=sys.stderr)
         return 2
 

@@ -57,7 +57,7 @@ def run_crawl(options: CrawlOptions) -> dict:
     parse_year_range(options.years)  # fail early on a bad --year
     sites_file = load_sites(options.sites_file)
     sites_file.select(options.sites)  # fail early on an unknown --site
-    process = CrawlerProcess(crawl_settings(options), install_root_handler=True)
+    process = CrawlerProcess(crawl_settings(options))
     crawler = process.create_crawler("gkmlpt")
     process.crawl(crawler, site=",".join(options.sites) or "all", year=options.years)
     process.start()

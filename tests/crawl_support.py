@@ -1,0 +1,59 @@
+"""Running real crawls of the simulated portal in a subprocess, and reading what they archived."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PORTAL_SITES = REPO / "tests" / "portal" / "sites.toml"
+GKARCHIVE = [sys.executable, "-m", "archive.cli"]
+# Politeness off and fast retries: the portal is ours and on loopback.
+FAST = ["--delay", "0", "--set", "GKARCHIVE_RETRY_BASE=0.05", "--set", "GKARCHIVE_RETRY_CAP=1",
+        "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=4", "--set", "DOWNLOAD_TIMEOUT=8"]
+
+
+def crawl(portal_url: str, db: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """``gkarchive crawl`` of the simulated sites through the portal as proxy."""
+    command = [*GKARCHIVE, "crawl", "--sites", str(PORTAL_SITES), "--db", str(db),
+               "--proxy", portal_url, "--log-level", "WARNING", *FAST, *args]
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+
+
+@dataclass(frozen=True)
+class Archived:
+    posts: dict[tuple[str, int], tuple[str, int]]  # (site, post_id) -> (title, year)
+    attachments: dict[tuple[str, int], set[tuple[str, str, str]]]  # -> {(name, url, sha256)}
+    errors: set[tuple[str, str, str]]  # (site, url, kind)
+    blobs: int
+
+
+def archived(db: Path) -> Archived:
+    conn = sqlite3.connect(db)
+    try:
+        posts = {(s, p): (t, y) for s, p, t, y in
+                 conn.execute("SELECT site, post_id, title, report_year FROM posts")}
+        attachments: dict = {key: set() for key in posts}
+        for site, post_id, name, url, sha in conn.execute(
+                "SELECT site, post_id, name, url, sha256 FROM attachments WHERE status = 'ok'"):
+            attachments[(site, post_id)].add((name, url, sha))
+        errors = set(conn.execute("SELECT site, url, kind FROM errors"))
+        blobs = conn.execute("SELECT count(*) FROM blobs").fetchone()[0]
+    finally:
+        conn.close()
+    return Archived(posts, attachments, errors, blobs)
+
+
+def expected_archive(truth: dict) -> tuple[dict, dict, set]:
+    """The same shapes as :class:`Archived`, from ``Portal.expected()``."""
+    posts, attachments, errors = {}, {}, set()
+    for slug, site in truth.items():
+        for report in site.reports:
+            posts[(slug, report.post_id)] = (report.title, report.year)
+            attachments[(slug, report.post_id)] = {(a.name, a.url, a.sha256)
+                                                    for a in report.attachments}
+        errors |= {(slug, e.url, e.kind.value) for e in site.errors}
+    return posts, attachments, errors

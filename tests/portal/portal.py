@@ -1,0 +1,146 @@
+"""``Portal``: the simulated gkmlpt portal as an in-process server with a test API.
+
+Example::
+
+    with Portal(faults={"validators"}) as portal:
+        proxy = portal.url                          # 'http://127.0.0.1:54321'
+        truth = portal.expected()["dg-fenggang"]    # ExpectedSite
+        portal.touch_post(truth.reports[0].post_id)
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from .documents import load_documents
+from .faults import FaultState, validate
+from .filler import ID_FAMILIES, family
+from .injection import fault_targets
+from .model import CST, Attachment, ExpectedSite, Post, Site
+from .routes import Router
+from .server import PortalApp, PortalServer, RequestRecord
+from .sites import build_sites
+from .tls import CertificateStore
+from .truth import expected_sites
+
+
+class Portal:
+    """Serve every fixture site on ``host:port`` (0: any free port) until :meth:`stop`."""
+
+    def __init__(self, port: int = 0, faults=(), host: str = "127.0.0.1",
+                 documents: Path | None = None, hang_seconds: float = 35.0):
+        self.switches = validate(faults)
+        self.sites: dict[str, Site] = build_sites(load_documents(documents))
+        self.lock = threading.RLock()
+        state = FaultState(self.switches)
+        targets = fault_targets(self.sites)
+        hosts = tuple(sorted({s.host for s in self.sites.values() if s.scheme == "https"}))
+        self.app = PortalApp(Router(self.sites, state, self.lock), state, targets,
+                             CertificateStore(hosts), hang_seconds)
+        self._address = (host, port)
+        self._server: PortalServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> "Portal":
+        """Bind and serve in a background thread; returns self."""
+        self._server = PortalServer(self._address, self.app)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        name="gkmlpt-portal", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, release hung responses and drop open connections."""
+        self.app.stopping.set()
+        if self._server:
+            self._server.shutdown()
+            self._server.drop_connections()
+            self._server.server_close()
+            self._server = None
+        self.app.certs.close()
+
+    def __enter__(self) -> "Portal":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server, "portal not started"
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``: the proxy URL (and plain server) to point clients at."""
+        return f"http://{self._address[0]}:{self.port}"
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """A snapshot of the request log, oldest first."""
+        with self.app.log_lock:
+            return list(self.app.log)
+
+    def expected(self) -> dict[str, ExpectedSite]:
+        """Ground truth per slug under the active switches (see README.md)."""
+        with self.lock:
+            return expected_sites(self.sites, self.switches, self.app.targets)
+
+    def _find(self, post_id: int) -> tuple[Site, Post]:
+        for site in self.sites.values():
+            if post_id in site.posts:
+                return site, site.posts[post_id]
+        raise KeyError(f"no post {post_id}")
+
+    def add_report(self, slug: str, title: str, year: int,
+                   attachments: list[tuple[str, bytes]] = (), body_html: str | None = None,
+                   classify: int | None = None, published: datetime | None = None) -> int:
+        """Publish a new report post (newest of its site); returns its post id.
+
+        ``attachments`` are (file name, bytes); each is listed and linked from the body.
+        """
+        with self.lock:
+            site = self.sites[slug]
+            published = published or datetime(year + 1, 2, 10, 10, 0)
+            post_base, post_step, aid_base, aid_step = ID_FAMILIES[family(site)]
+            used = {p.id for s in self.sites.values() for p in s.posts.values()}
+            aids = {a.aid for s in self.sites.values() for p in s.posts.values()
+                    for a in p.attachments}
+            post_id = max(used) + 17
+            files = []
+            for n, (name, data) in enumerate(attachments):
+                aid = max(aids | {aid_base}) + 3 + n
+                files.append(Attachment(aid=aid, name=name, ext=name.rsplit(".", 1)[-1].lower(),
+                                        data=data))
+            site.posts[post_id] = Post(
+                id=post_id, title=title, classify=classify or site.annual_category,
+                doc_date=published.date(), published=published,
+                body_html=body_html if body_html is not None else "<p>详见附件。</p>",
+                attachments=files, report_year=year, publisher=site.name, genre="报告")
+            return post_id
+
+    def replace_attachment_bytes(self, aid: int, data: bytes) -> None:
+        """Serve new bytes at attachment ``aid``'s unchanged URL (new Last-Modified/ETag)."""
+        with self.lock:
+            for site in self.sites.values():
+                for post in site.posts.values():
+                    for att in post.attachments:
+                        if att.aid == aid:
+                            att.data = data
+                            att.modified = datetime.now(CST)
+                            return
+            raise KeyError(f"no attachment {aid}")
+
+    def remove_post(self, post_id: int) -> None:
+        """Withdraw a post: gone from lists, detail page and attachments answer 404."""
+        with self.lock:
+            site, _ = self._find(post_id)
+            del site.posts[post_id]
+
+    def touch_post(self, post_id: int) -> None:
+        """Mark a post modified now: same content, new Last-Modified and ETag."""
+        with self.lock:
+            _, post = self._find(post_id)
+            post.modified = datetime.now(CST)

@@ -1,0 +1,48 @@
+"""The ground truth: which reports and errors the crawler must archive under the switches.
+
+Example::
+
+    truth = expected_sites(sites, switches, targets)
+    [r.year for r in truth["dg-fenggang"].reports]       # [2019, 2020, 2021, 2022, 2023]
+    truth["dg-zjj"].errors                                 # () unless challenge is on
+"""
+
+from __future__ import annotations
+
+from .injection import FaultTargets
+from .model import (ErrorKind, ExpectedAttachment, ExpectedError, ExpectedReport,
+                    ExpectedSite, Post, Site)
+
+CHALLENGE_SWITCHES = frozenset({"challenge", "challenge_521"})
+
+
+def expected_report(site: Site, post: Post, busy_url: str | None) -> ExpectedReport:
+    """A report with every attachment named by its body or its ``attachment[]`` (the union),
+    except the one that is served as an HTML error page."""
+    attachments = tuple(
+        ExpectedAttachment(name=a.name, url=site.attachment_url(post.id, a),
+                           sha256=a.sha256, size=len(a.data))
+        for a in post.attachments if site.attachment_url(post.id, a) != busy_url)
+    return ExpectedReport(post_id=post.id, title=post.title, year=post.report_year or 0,
+                          detail_url=site.detail_url(post), attachments=attachments)
+
+
+def expected_site(site: Site, switches: frozenset[str], targets: FaultTargets) -> ExpectedSite:
+    """Ground truth of one site."""
+    if site.host == "zjj.dg.gov.cn" and switches & CHALLENGE_SWITCHES:
+        return ExpectedSite(site.slug, reports=(),
+                            errors=(ExpectedError(site.entry_url, ErrorKind.CHALLENGE),))
+    busy = targets.busy_pdf_url if "html_error_pdf" in switches else None
+    reports = tuple(expected_report(site, p, busy)
+                    for p in sorted(site.posts.values(), key=lambda p: p.id)
+                    if p.report_year is not None)
+    owns_busy = busy is not None and any(busy == site.attachment_url(p.id, a)
+                                         for p in site.posts.values() for a in p.attachments)
+    errors = (ExpectedError(busy, ErrorKind.NOT_A_DOCUMENT),) if owns_busy else ()
+    return ExpectedSite(site.slug, reports=reports, errors=errors)
+
+
+def expected_sites(sites: dict[str, Site], switches: frozenset[str],
+                   targets: FaultTargets) -> dict[str, ExpectedSite]:
+    """Ground truth of every site, keyed by slug."""
+    return {slug: expected_site(site, switches, targets) for slug, site in sites.items()}

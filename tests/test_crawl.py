@@ -1,0 +1,143 @@
+"""End-to-end crawls of the simulated gkmlpt portal over real HTTP on loopback, into a real
+SQLite file, under every switch of the portal: the exact reports, attachments (names and
+bytes) and errors."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from tests.crawl_support import GKARCHIVE, PORTAL_SITES, REPO, archived, crawl, expected_archive
+from tests.portal import Portal
+from tests.portal.faults import ALL as ALL_SWITCHES
+
+# ua_reset needs a site override; tested on its own below.
+MATRIX = sorted(set(ALL_SWITCHES) - {"ua_reset"})
+
+
+def assert_archive_matches(db, truth, result):
+    want_posts, want_attachments, want_errors = expected_archive(truth)
+    got = archived(db)
+    assert got.posts == want_posts, result.stderr[-3000:]
+    assert got.attachments == want_attachments
+    assert got.errors == want_errors
+    return got
+
+
+@pytest.fixture(scope="module")
+def plain_portal():
+    with Portal() as portal:
+        yield portal
+
+
+def test_crawl_archives_exactly_the_fixture_set_and_rerun_adds_no_blobs(plain_portal, tmp_path):
+    db = tmp_path / "archive.db"
+    result = crawl(plain_portal.url, db)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    first = assert_archive_matches(db, plain_portal.expected(), result)
+    for site in ("dg-fenggang", "dg-qingxi", "huadu-shiling", "huadu-chini", "dg-zjj"):
+        assert site in result.stdout
+    again = crawl(plain_portal.url, db)
+    assert again.returncode == 0, again.stderr[-3000:]
+    second = assert_archive_matches(db, plain_portal.expected(), again)
+    assert second.blobs == first.blobs
+    with sqlite3.connect(db) as conn:
+        dupes = conn.execute("SELECT count(*) FROM (SELECT sha256 FROM blobs GROUP BY sha256 "
+                             "HAVING count(*) > 1)").fetchone()[0]
+        runs = conn.execute("SELECT count(*) FROM runs WHERE status = 'finished'").fetchone()[0]
+    assert dupes == 0 and runs == 2
+
+
+def test_every_exchange_is_recorded_with_provenance(plain_portal, tmp_path):
+    db = tmp_path / "archive.db"
+    crawl(plain_portal.url, db, "--site", "dg-fenggang")
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        rows = conn.execute("SELECT * FROM fetches ORDER BY id").fetchall()
+        kinds = {r["kind"] for r in rows}
+        assert {"entry", "shell", "list", "detail", "attachment", "robots"} <= kinds
+        for row in rows:
+            assert row["run_id"] == 1 and row["via_proxy"] == 1
+            assert row["url"].startswith("http://www.dg.gov.cn/")
+            if row["kind"] not in ("entry", "robots"):
+                assert row["referer_fetch_id"] is not None, dict(row)
+            if row["status"] == 200:
+                assert row["sha256"] and row["size"] > 0
+        attachment = conn.execute(
+            "SELECT a.name, b.content, f.url FROM attachments a JOIN blobs b USING (sha256) "
+            "JOIN fetches f ON f.id = a.fetch_id LIMIT 1").fetchone()
+        assert attachment["url"].startswith("http://www.dg.gov.cn/attachment/")
+        article = conn.execute("SELECT article FROM posts LIMIT 1").fetchone()[0]
+        assert '"attachment"' in article and '"classify_main"' in article
+
+
+@pytest.mark.parametrize("switch", MATRIX)
+def test_crawl_under_switch(switch, tmp_path):
+    with Portal(faults={switch}, hang_seconds=12) as portal:
+        db = tmp_path / "archive.db"
+        result = crawl(portal.url, db)
+        assert_archive_matches(db, portal.expected(), result)
+        truth = portal.expected()
+    failing_sites = {slug for slug, site in truth.items() if not site.reports or site.errors}
+    assert (result.returncode == 0) == (not failing_sites), result.stdout
+
+
+def test_ua_reset_is_recorded_and_a_browser_ua_override_gets_through(tmp_path):
+    sites = PORTAL_SITES.read_text(encoding="utf-8")
+    browser = tmp_path / "sites.toml"
+    browser.write_text(sites.replace('allowed_hosts = ["www.huadu.gov.cn"]',
+                                     'allowed_hosts = ["www.huadu.gov.cn"]\nbrowser_ua = true'),
+                       encoding="utf-8")
+    with Portal(faults={"ua_reset"}) as portal:
+        honest = crawl(portal.url, tmp_path / "honest.db", "--site", "huadu-shiling")
+        assert honest.returncode == 1
+        got = archived(tmp_path / "honest.db")
+        assert got.posts == {}
+        assert {kind for _, _, kind in got.errors} == {"network_error"}
+        overridden = crawl(portal.url, tmp_path / "browser.db", "--site", "huadu-shiling",
+                           "--sites", str(browser))
+        assert overridden.returncode == 0, overridden.stderr[-3000:]
+        want_posts, _, _ = expected_archive({"huadu-shiling": portal.expected()["huadu-shiling"]})
+        assert archived(tmp_path / "browser.db").posts == want_posts
+
+
+def test_year_filter_and_standalone_portal_with_cli_and_scrapy(tmp_path):
+    """`python -m tests.portal` alone, then `gkarchive crawl --year` and `scrapy crawl`."""
+    portal = subprocess.Popen([sys.executable, "-m", "tests.portal", "--port", "0"], cwd=REPO,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        line = portal.stdout.readline()
+        assert "listening on http://127.0.0.1:" in line
+        url = line.strip().rsplit(" ", 1)[-1]
+        cli = crawl(url, tmp_path / "cli.db", "--site", "huadu-shiling", "--year", "2020")
+        assert cli.returncode == 0, cli.stderr[-3000:]
+        years = {year for _, year in archived(tmp_path / "cli.db").posts.values()}
+        assert years == {2020}
+        scrapy = subprocess.run(
+            [str(REPO / ".venv" / "bin" / "scrapy"), "crawl", "gkmlpt", "-a", "site=huadu-shiling",
+             "-a", "year=2020", "-s", f"GKARCHIVE_DB={tmp_path / 'scrapy.db'}",
+             "-s", f"GKARCHIVE_SITES_FILE={PORTAL_SITES}", "-s", f"GKARCHIVE_PROXY={url}",
+             "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0"],
+            cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert scrapy.returncode == 0, scrapy.stderr[-3000:]
+        assert archived(tmp_path / "scrapy.db").posts == archived(tmp_path / "cli.db").posts
+    finally:
+        portal.terminate()
+        portal.wait(timeout=10)
+
+
+def test_scrapy_list_shows_the_spider():
+    result = subprocess.run([str(REPO / ".venv" / "bin" / "scrapy"), "list"], cwd=REPO,
+                            capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["gkmlpt"]
+
+
+def test_bad_arguments_are_clear_errors(tmp_path):
+    for args, message in ((["--site", "dg-nowhere"], "unknown site"),
+                          (["--year", "twenty"], "not a year")):
+        result = subprocess.run([*GKARCHIVE, "crawl", "--db", str(tmp_path / "x.db"), *args],
+                                cwd=REPO, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and message in result.stderr

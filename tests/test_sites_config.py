@@ -1,0 +1,55 @@
+"""config/sites.toml: every known site loads; a bad entry names file, site and field."""
+
+import pytest
+
+from archive.sites import SiteConfigError, load_sites
+
+
+def test_real_config_loads_with_the_corpus_sites():
+    config = load_sites()
+    for slug in ("dg-fenggang", "dg-qingxi", "huadu-shiling", "huadu-chini"):
+        assert slug in config.sites
+    assert config.sites["dg-fenggang"].entry_urls == ("http://www.dg.gov.cn/fg/",)
+    assert len([s for s in config.sites if s.startswith("dg-")]) == 24
+    assert config.crawler.download_delay >= 1.0
+    assert "http" in config.crawler.user_agent
+
+
+GOOD = """
+[sites.dg-test]
+name = "测试镇人民政府"
+region = "广东省东莞市"
+entry_urls = ["http://www.dg.gov.cn/dgtest/gkmlpt/index"]
+allowed_hosts = ["www.dg.gov.cn"]
+"""
+
+
+@pytest.mark.parametrize("edit,field", [
+    (lambda t: t.replace('name = "测试镇人民政府"\n', ""), "name"),
+    (lambda t: t.replace('"http://www.dg.gov.cn/dgtest', '"ftp://www.dg.gov.cn/dgtest'), "entry_urls"),
+    (lambda t: t.replace('["www.dg.gov.cn"]', '["im.dg.gov.cn"]'), "entry_urls"),
+    (lambda t: t + "colour = 3\n", "colour"),
+    (lambda t: t + "enabled = false\n", "disabled_reason"),
+    (lambda t: t + 'browser_ua = "yes"\n', "browser_ua"),
+    (lambda t: t.replace('["www.dg.gov.cn"]', '["www.dg.gov.cn/x"]'), "allowed_hosts"),
+])
+def test_bad_entries_name_file_site_and_field(tmp_path, edit, field):
+    path = tmp_path / "sites.toml"
+    path.write_text(edit(GOOD), encoding="utf-8")
+    with pytest.raises(SiteConfigError) as error:
+        load_sites(path)
+    message = str(error.value)
+    assert str(path) in message and "dg-test" in message and f"'{field}'" in message
+
+
+def test_bad_toml_and_unknown_site(tmp_path):
+    path = tmp_path / "sites.toml"
+    path.write_text("[sites.x\n", encoding="utf-8")
+    with pytest.raises(SiteConfigError, match="not valid TOML"):
+        load_sites(path)
+    path.write_text(GOOD, encoding="utf-8")
+    with pytest.raises(SiteConfigError, match="unknown site"):
+        load_sites(path).select(["dg-nowhere"])
+    disabled = GOOD + 'enabled = false\ndisabled_reason = "site moved"\n'
+    path.write_text(disabled, encoding="utf-8")
+    assert load_sites(path).select(None) == []
