@@ -111,6 +111,15 @@ class SiteProfileMiddleware:
         return None
 
 
+class WireHeadersMiddleware:
+    """Keep the response headers as the server sent them (Content-Encoding included):
+    Scrapy's decompression, which runs next, removes them; the recorder stores these."""
+
+    def process_response(self, request: Request, response: Response):
+        request.meta["gk_wire_headers"] = headers_dict(response.headers)
+        return response
+
+
 class FetchRecorderMiddleware:
     """Write every exchange (and every failed attempt) to the archive; the row id goes to
     ``request.meta["fetch_id"]`` and the outcome to ``request.meta["fetch_outcome"]``."""
@@ -156,7 +165,8 @@ class FetchRecorderMiddleware:
             method=request.method, url=request.url, site=request.meta.get("site"),
             request_headers=headers_dict(request.headers), outcome=outcome, error=error,
             status=response.status if response is not None else None,
-            response_headers=headers_dict(response.headers) if response is not None else None,
+            response_headers=(request.meta.pop("gk_wire_headers", None) or headers_dict(response.headers))
+            if response is not None else None,
             body=response.body if response is not None else None,
             elapsed_ms=int(latency * 1000) if latency is not None else None,
             referer_fetch_id=request.meta.get("referer_fetch_id"),

@@ -42,5 +42,6 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SiteProfileMiddleware": 450,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.FetchRecorderMiddleware": 585,
+    "crawler.middlewares.WireHeadersMiddleware": 595,
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}

@@ -16,6 +16,25 @@ from tests.portal.faults import ALL as ALL_SWITCHES
 
 # ua_reset needs a site override; tested on its own below.
 MATRIX = sorted(set(ALL_SWITCHES) - {"ua_reset"})
+MAX_ATTEMPTS = 5  # RETRY_TIMES + 1
+
+# Evidence in the fetches table that the switch really acted (so no test passes vacuously).
+OBSERVED = {
+    "5xx_burst": "status = 503",
+    "5xx_retry_after": "status = 503 AND response_headers LIKE '%Retry-After%'",
+    "reset": "outcome = 'network_error' AND kind = 'attachment'",
+    "truncated": "outcome = 'network_error' AND kind = 'attachment'",
+    "timeout": "outcome = 'network_error' AND kind = 'detail' AND error LIKE '%Timeout%'",
+    "challenge": "outcome = 'challenge' AND status = 412",
+    "challenge_521": "outcome = 'challenge' AND status = 521",
+    "gzip_unasked": "response_headers LIKE '%gzip%'",
+    "malformed_json": "kind = 'list' AND attempt = 1 AND id IN (SELECT referer_fetch_id FROM fetches)",
+    "empty_page_end": "kind = 'list' AND status = 200 AND size < 200",
+    "validators": "response_headers LIKE '%ETag%'",
+    "content_disposition": "response_headers LIKE '%Content-Disposition%'",
+    "slow": "elapsed_ms >= 300",
+    "html_error_pdf": "kind = 'attachment' AND response_headers LIKE '%text/html%'",
+}
 
 
 def assert_archive_matches(db, truth, result):
@@ -81,6 +100,12 @@ def test_crawl_under_switch(switch, tmp_path):
         result = crawl(portal.url, db)
         assert_archive_matches(db, portal.expected(), result)
         truth = portal.expected()
+    with sqlite3.connect(db) as conn:
+        if switch in OBSERVED:
+            seen = conn.execute(f"SELECT count(*) FROM fetches WHERE {OBSERVED[switch]}").fetchone()[0]
+            assert seen, f"{switch} left no trace in fetches"
+        worst = conn.execute("SELECT max(attempt) FROM fetches").fetchone()[0]
+        assert worst <= MAX_ATTEMPTS
     failing_sites = {slug for slug, site in truth.items() if not site.reports or site.errors}
     assert (result.returncode == 0) == (not failing_sites), result.stdout
 

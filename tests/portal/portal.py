@@ -97,23 +97,21 @@ class Portal:
     def add_report(self, slug: str, title: str, year: int,
                    attachments: list[tuple[str, bytes]] = (), body_html: str | None = None,
                    classify: int | None = None, published: datetime | None = None) -> int:
-        """Publish a new report post (newest of its site); returns its post id.
+        """Publish a new report post (highest id of its family); returns its post id.
 
-        ``attachments`` are (file name, bytes); each is listed and linked from the body.
+        ``attachments`` are (file name, bytes), each listed and linked from the body;
+        ``published`` defaults to 10 February of ``year + 1``.
         """
         with self.lock:
             site = self.sites[slug]
             published = published or datetime(year + 1, 2, 10, 10, 0)
-            post_base, post_step, aid_base, aid_step = ID_FAMILIES[family(site)]
-            used = {p.id for s in self.sites.values() for p in s.posts.values()}
-            aids = {a.aid for s in self.sites.values() for p in s.posts.values()
-                    for a in p.attachments}
-            post_id = max(used) + 17
-            files = []
-            for n, (name, data) in enumerate(attachments):
-                aid = max(aids | {aid_base}) + 3 + n
-                files.append(Attachment(aid=aid, name=name, ext=name.rsplit(".", 1)[-1].lower(),
-                                        data=data))
+            kin = [s for s in self.sites.values() if family(s) == family(site)]
+            post_id = max(p.id for s in kin for p in s.posts.values()) + 17
+            aid = max([a.aid for s in kin for p in s.posts.values() for a in p.attachments]
+                      + [ID_FAMILIES[family(site)][2]])
+            files = [Attachment(aid=aid + 3 * (n + 1), name=name, data=data,
+                                ext=name.rsplit(".", 1)[-1].lower())
+                     for n, (name, data) in enumerate(attachments)]
             site.posts[post_id] = Post(
                 id=post_id, title=title, classify=classify or site.annual_category,
                 doc_date=published.date(), published=published,
