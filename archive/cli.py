@@ -30,6 +30,45 @@ def cmd_crawl(args) -> int:
     return 1 if summary["sites_with_errors"] else 0
 
 
+def cmd_extract(args) -> int:
+    """Read one document: its text (--text), table grids (--tables) or report record (--json).
+
+    FILE may be a PDF, DOCX, DOC, WPS, XLS(X), HTML page, RTF, OFD, ZIP, image, or a plain-text
+    extraction (.txt). An unreadable file prints its typed status and exits 1.
+
+    Example: gkarchive extract report.pdf --json
+    """
+    import json
+
+    from archive.extract import extract_file, render_tables, render_text
+    from archive.report import parse_document
+
+    doc = extract_file(args.file)
+    if args.mode == "text":
+        print(render_text(doc))
+    elif args.mode == "tables":
+        print(render_tables(doc))
+    else:
+        record = parse_document(doc, path=str(args.file), sha256=doc.sha256)
+        print(json.dumps(record.to_json_dict(), ensure_ascii=False, indent=2))
+    if not doc.usable:
+        print(f"gkarchive extract: {args.file}: {doc.status.value}: {doc.reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _add_extract_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, metavar="FILE")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--text", dest="mode", action="store_const", const="text",
+                      help="print the text, page by page, with how each page was read (default)")
+    mode.add_argument("--tables", dest="mode", action="store_const", const="tables",
+                      help="print every table grid")
+    mode.add_argument("--json", dest="mode", action="store_const", const="json",
+                      help="print the report record (cells, checks, sections) as JSON")
+    parser.set_defaults(mode="text")
+
+
 def cmd_status(args) -> int:
     """Per site: the last successful run, reports per year, attachments, open failures.
 
@@ -89,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Archive of Chinese government information-disclosure annual reports.")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_crawl_arguments(_docstring_parser(sub, "crawl", cmd_crawl))
+    _add_extract_arguments(_docstring_parser(sub, "extract", cmd_extract))
     _add_db_argument(_docstring_parser(sub, "status", cmd_status))
     return parser
 
@@ -97,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (SiteConfigError, ArchiveError, ValueError) as exc:
+    except (SiteConfigError, ArchiveError, ValueError, OSError) as exc:
         print(f"gkarchive {args.command}: {exc}", file=sys.stderr)
         return 2
 

@@ -12,6 +12,8 @@ Example::
 
 from __future__ import annotations
 
+import codecs
+
 import io
 import re
 import zipfile
@@ -119,17 +121,15 @@ def _zip_format(data: bytes, declared: str) -> str:
 
 
 def _looks_like_text(head: bytes) -> bool:
-    """Plain text: decodes as UTF-8 or GB18030 with few control characters."""
+    """Plain text: decodes as UTF-8 or GB18030 with few control characters. The head may end
+    inside a multi-byte character, so it is decoded incrementally (the tail may stay pending)."""
     if not head:
         return False
     for encoding in ("utf-8", "gb18030"):
         try:
-            text = head.decode(encoding)
+            text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
         except UnicodeDecodeError:
-            try:
-                text = head[:-3].decode(encoding)  # a character cut at the 2048-byte edge
-            except UnicodeDecodeError:
-                continue
+            continue
         controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\f")
         return controls <= len(text) // 100
     return False
