@@ -1,0 +1,62 @@
+"""Lines of extracted text as :class:`~archive.report.rows.Line`: labels and value runs.
+
+A tab-separated line (HTML, DOCX, some PDF text) keeps its fields and their positions, so
+a blank cell stays in its column. A plain line is split on whitespace and its trailing run
+of value tokens is the row's cells. Page numbers (``-3-``, ``第 3 页``) are dropped first,
+and a unit printed apart from its number (``240,783,174.94 元``) is joined to it.
+
+Example::
+
+    >>> text_line("（一）予以公开 1 0 0 0 0 0 1").fields
+    ('1', '0', '0', '0', '0', '0', '1')
+    >>> text_line("四、结转下年度继续办理\\t\\t\\t0\\t0").fields
+    ('', '', '0', '0')
+    >>> text_line("-3-")
+    Line(label='', fields=(), positions=None, width=0)
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from archive.report.rows import Line
+from archive.report.values import is_value_text
+
+PAGE_NUMBER = re.compile(r"(?<!\S)[-—–]\s?\d{1,3}\s?[-—–](?!\S)|第\s*\d{1,3}\s*页(\s*共\s*\d{1,3}\s*页)?")
+SPLIT_UNIT = re.compile(r"(?<=\d)\s+(?=(?:万元|元|笔|件)(?:\s|$))")
+
+
+def clean_line(line: str) -> str:
+    """NFKC-normalised line without page numbers; tabs are kept."""
+    norm = unicodedata.normalize("NFKC", line).replace("\xa0", " ")
+    return SPLIT_UNIT.sub("", PAGE_NUMBER.sub(" ", norm))
+
+
+def text_line(line: str) -> Line:
+    """One line of text as a label and its value fields."""
+    line = clean_line(line)
+    if "\t" in line:
+        return _tab_line(line)
+    tokens = line.split()
+    start = len(tokens)
+    while start > 0 and is_value_text(tokens[start - 1]):
+        start -= 1
+    return Line(" ".join(tokens[:start]), tuple(tokens[start:]))
+
+
+def _tab_line(line: str) -> Line:
+    """Fields after the last label field, with their positions on the line (blanks kept)."""
+    fields = [f.strip() for f in line.split("\t")]
+    last_label = max((i for i, f in enumerate(fields) if f and not is_value_text(f)), default=-1)
+    label = " ".join(f for f in fields[:last_label + 1] if f)
+    values = fields[last_label + 1:]
+    if not values:
+        return Line(label)
+    positions = tuple(range(last_label + 1, len(fields)))
+    return Line(label, tuple(values), positions, len(fields))
+
+
+def text_lines(lines: list[str]) -> list[Line]:
+    """Every line of a text region as a :class:`Line`."""
+    return [text_line(line) for line in lines]
