@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from archive import verify, warc
 from archive.db import ArchiveError
 from archive.sites import DEFAULT_SITES_FILE, SiteConfigError
 
@@ -130,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_crawl_arguments(_docstring_parser(sub, "crawl", cmd_crawl))
     _add_extract_arguments(_docstring_parser(sub, "extract", cmd_extract))
     _add_db_argument(_docstring_parser(sub, "status", cmd_status))
+    verify.add_verify_arguments(_docstring_parser(sub, "verify", verify.cmd_verify))
+    warc.add_export_arguments(_docstring_parser(sub, "export", warc.cmd_export_warc))
     return parser
 
 

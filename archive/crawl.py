@@ -8,12 +8,16 @@ Example::
 
 from __future__ import annotations
 
+import fcntl
+import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archive.reports import build_reports
 from archive.sites import DEFAULT_SITES_FILE, load_sites
 from crawler.selection import parse_year_range
 
@@ -27,6 +31,7 @@ class CrawlOptions:
     proxy: str | None = None
     delay: float | None = None  # seconds between requests to one host; None: the config's
     log_level: str = "INFO"
+    revisit: bool = False  # fetch every known post again (conditional requests where possible)
     settings: dict = field(default_factory=dict)  # extra Scrapy settings (tests, benchmarks)
 
 
@@ -52,15 +57,43 @@ def crawl_settings(options: CrawlOptions) -> Settings:
     return settings
 
 
-def run_crawl(options: CrawlOptions) -> dict:
-    """Crawl the selected sites into the archive; return the run's per-site summary."""
-    parse_year_range(options.years)  # fail early on a bad --year
-    sites_file = load_sites(options.sites_file)
-    sites_file.select(options.sites)  # fail early on an unknown --site
-    process = CrawlerProcess(crawl_settings(options))
-    crawler = process.create_crawler("gkmlpt")
-    process.crawl(crawler, site=",".join(options.sites) or "all", year=options.years)
-    process.start()
-    from crawler.session import ArchiveSession
+class ArchiveBusy(RuntimeError):
+    """Another crawl, backfill or reextract holds the archive's run lock."""
 
-    return ArchiveSession.of(crawler).summary
+
+@contextmanager
+def run_lock(db: Path):
+    """An exclusive lock beside the archive, so that runs never overlap."""
+    path = Path(f"{db}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ArchiveBusy(f"{db}: another gkarchive run is using this archive") from None
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+
+
+def run_crawl(options: CrawlOptions, command: str = "crawl") -> dict:
+    """Crawl the selected sites into the archive, then extract and parse what the run brought
+    (in worker processes, after the reactor has stopped); return the per-site summary."""
+    years = parse_year_range(options.years)  # fail early on a bad --year
+    sites_file = load_sites(options.sites_file)
+    sites = [s.slug for s in sites_file.select(options.sites)]  # fail early on an unknown --site
+    with run_lock(options.db):
+        process = CrawlerProcess(crawl_settings(options))
+        crawler = process.create_crawler("gkmlpt")
+        crawler.spidercls.command = command
+        process.crawl(crawler, site=",".join(options.sites) or "all", year=options.years,
+                      revisit="1" if options.revisit else "")
+        process.start()
+        from crawler.session import ArchiveSession
+
+        session = ArchiveSession.of(crawler)
+        if session.summary:
+            built = build_reports(options.db, session.run_id, sites=sites, years=years,
+                                  only_run=session.run_id)
+            session.summary["extraction"] = vars(built)
+        return session.summary

@@ -131,3 +131,133 @@ def _execute_script(db, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():
             db.execute(statement)
+
+
+@MIGRATIONS()
+def m002_history_and_reports(db) -> None:
+    """Post and attachment history, extractions, the structured reports, views and search."""
+    _execute_script(
+        db,
+        """
+        ALTER TABLE posts ADD COLUMN article_sha256 TEXT;
+        ALTER TABLE posts ADD COLUMN body_sha256 TEXT REFERENCES blobs(sha256);
+        ALTER TABLE posts ADD COLUMN removed_run INTEGER REFERENCES runs(id);
+        ALTER TABLE fetches ADD COLUMN new_blob INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE post_versions (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL,
+            post_id INTEGER NOT NULL,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            change TEXT NOT NULL,
+            title TEXT NOT NULL,
+            article_sha256 TEXT NOT NULL,
+            article TEXT NOT NULL,
+            at TEXT NOT NULL,
+            FOREIGN KEY (site, post_id) REFERENCES posts(site, post_id)
+        );
+        CREATE INDEX post_versions_post ON post_versions(site, post_id);
+        CREATE TABLE attachment_versions (
+            id INTEGER PRIMARY KEY,
+            attachment_id INTEGER NOT NULL REFERENCES attachments(id),
+            sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+            fetch_id INTEGER REFERENCES fetches(id),
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            at TEXT NOT NULL
+        );
+        CREATE INDEX attachment_versions_attachment ON attachment_versions(attachment_id);
+        CREATE TABLE extractions (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+            name TEXT NOT NULL,
+            extractor_version TEXT NOT NULL,
+            parser_version TEXT NOT NULL,
+            status TEXT NOT NULL,
+            reason TEXT,
+            format TEXT,
+            pages INTEGER,
+            page_methods TEXT,
+            text TEXT,
+            tables TEXT,
+            record TEXT,
+            cells TEXT,
+            template TEXT,
+            cells_found INTEGER,
+            checks_failed INTEGER,
+            run_id INTEGER REFERENCES runs(id),
+            created_at TEXT NOT NULL,
+            UNIQUE (sha256, extractor_version, parser_version)
+        );
+        CREATE TABLE reports (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL REFERENCES sites(slug),
+            year INTEGER NOT NULL,
+            agency TEXT,
+            title TEXT NOT NULL,
+            post_id INTEGER NOT NULL,
+            extraction_id INTEGER NOT NULL REFERENCES extractions(id),
+            source_sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+            source_name TEXT NOT NULL,
+            chosen_because TEXT NOT NULL,
+            template TEXT NOT NULL,
+            cells_found INTEGER NOT NULL,
+            cells_missing INTEGER NOT NULL,
+            checks_failed INTEGER NOT NULL,
+            source_anomalies INTEGER NOT NULL,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            updated_at TEXT NOT NULL,
+            UNIQUE (site, year),
+            FOREIGN KEY (site, post_id) REFERENCES posts(site, post_id)
+        );
+        CREATE TABLE report_cells (
+            report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            table_name TEXT NOT NULL,
+            row_key TEXT NOT NULL,
+            col_key TEXT NOT NULL,
+            value NUMERIC,
+            raw TEXT,
+            state TEXT NOT NULL,
+            PRIMARY KEY (report_id, key)
+        );
+        CREATE TABLE report_checks (
+            report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+            rule TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            status TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            detail TEXT
+        );
+        CREATE INDEX report_checks_report ON report_checks(report_id);
+        CREATE TABLE report_sections (
+            report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+            number TEXT NOT NULL,
+            text TEXT NOT NULL,
+            PRIMARY KEY (report_id, number)
+        );
+        CREATE VIRTUAL TABLE report_search USING fts5(
+            title, body, site UNINDEXED, year UNINDEXED, report_id UNINDEXED,
+            tokenize = 'trigram'
+        );
+        CREATE VIEW report_t3 AS
+            SELECT report_id, row_key,
+                   max(CASE col_key WHEN 'natural' THEN value END) AS natural,
+                   max(CASE col_key WHEN 'commercial' THEN value END) AS commercial,
+                   max(CASE col_key WHEN 'research' THEN value END) AS research,
+                   max(CASE col_key WHEN 'public_interest' THEN value END) AS public_interest,
+                   max(CASE col_key WHEN 'legal_service' THEN value END) AS legal_service,
+                   max(CASE col_key WHEN 'org_other' THEN value END) AS org_other,
+                   max(CASE col_key WHEN 'total' THEN value END) AS total
+            FROM report_cells WHERE table_name = 't3' GROUP BY report_id, row_key;
+        CREATE VIEW report_t4 AS
+            SELECT report_id, row_key AS grp,
+                   max(CASE col_key WHEN 'upheld' THEN value END) AS upheld,
+                   max(CASE col_key WHEN 'corrected' THEN value END) AS corrected,
+                   max(CASE col_key WHEN 'other' THEN value END) AS other,
+                   max(CASE col_key WHEN 'pending' THEN value END) AS pending,
+                   max(CASE col_key WHEN 'total' THEN value END) AS total
+            FROM report_cells WHERE table_name = 't4' GROUP BY report_id, row_key;
+        CREATE VIEW report_t2 AS
+            SELECT report_id, row_key, col_key, value, raw, state
+            FROM report_cells WHERE table_name = 't2'
+        """,
+    )

@@ -94,50 +94,102 @@ class ArchiveWriter:
         } for s in sites]
         unit_of_work(self.db, lambda: self.db["sites"].upsert_all(rows, pk="slug"))
 
-    def _put_blob(self, body: bytes, run_id: int) -> str:
+    def _put_blob(self, body: bytes, run_id: int) -> tuple[str, bool]:
+        """Store a body once; return its sha256 and whether it was new."""
         digest = sha256_hex(body)
-        self.db.execute(
+        cursor = self.db.execute(
             "INSERT OR IGNORE INTO blobs (sha256, size, content, first_run, created_at) "
             "VALUES (?, ?, ?, ?, ?)",
             [digest, len(body), body, run_id, utcnow()],
         )
-        return digest
+        return digest, cursor.rowcount == 1
 
     def record_fetch(self, ex: Exchange) -> int:
         """Store the exchange (and its body, once by sha256); return the fetch row id."""
 
         def write() -> int:
-            digest = self._put_blob(ex.body, ex.run_id) if ex.body is not None else None
+            digest, new = self._put_blob(ex.body, ex.run_id) if ex.body is not None else (None, False)
             cursor = self.db.execute(
                 "INSERT INTO fetches (run_id, site, kind, method, url, status, outcome, error, "
                 "request_headers, response_headers, fetched_at, elapsed_ms, size, sha256, "
-                "referer_fetch_id, referer_url, attempt, via_proxy) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "referer_fetch_id, referer_url, attempt, via_proxy, new_blob) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [ex.run_id, ex.site, ex.kind, ex.method, ex.url, ex.status, ex.outcome, ex.error,
                  json.dumps(ex.request_headers, ensure_ascii=False),
                  json.dumps(ex.response_headers, ensure_ascii=False)
                  if ex.response_headers is not None else None,
                  ex.fetched_at, ex.elapsed_ms, len(ex.body) if ex.body is not None else None,
-                 digest, ex.referer_fetch_id, ex.referer_url, ex.attempt, int(ex.via_proxy)],
+                 digest, ex.referer_fetch_id, ex.referer_url, ex.attempt, int(ex.via_proxy),
+                 int(new)],
             )
             return cursor.lastrowid
 
         return unit_of_work(self.db, write)
 
-    def record_post(self, post: dict, attachments: list[dict], run_id: int) -> None:
-        """Insert or refresh a report post and the attachment rows it names."""
+    def record_post(self, post: dict, body_html: str, attachments: list[dict], run_id: int) -> None:
+        """Insert or refresh a report post, its body, its history and its attachment rows."""
 
         def write() -> None:
             known = self.db.execute(
-                "SELECT first_run FROM posts WHERE site = ? AND post_id = ?",
+                "SELECT first_run, article_sha256 FROM posts WHERE site = ? AND post_id = ?",
                 [post["site"], post["post_id"]],
             ).fetchone()
-            row = dict(post, first_run=known[0] if known else run_id, last_run=run_id)
+            body = self._put_blob(body_html.encode("utf-8"), run_id)[0] if body_html else None
+            row = dict(post, first_run=known[0] if known else run_id, last_run=run_id,
+                       body_sha256=body, removed_run=None)
             self.db["posts"].upsert(row, pk=("site", "post_id"))
+            if known is None or known[1] != post["article_sha256"]:
+                self.db["post_versions"].insert({
+                    "site": post["site"], "post_id": post["post_id"], "run_id": run_id,
+                    "change": "new" if known is None else "changed", "title": post["title"],
+                    "article_sha256": post["article_sha256"], "article": post["article"],
+                    "at": utcnow()})
             for attachment in attachments:
                 self._upsert_attachment(attachment, run_id)
 
         unit_of_work(self.db, write)
+
+    def touch_post(self, site: str, post_id: int, list_fetch_id: int | None, run_id: int) -> None:
+        """An unchanged post seen again in a list: it is still there, nothing is fetched."""
+        unit_of_work(self.db, lambda: (
+            self.db.execute("UPDATE posts SET last_run = ?, removed_run = NULL, "
+                            "list_fetch_id = coalesce(?, list_fetch_id) "
+                            "WHERE site = ? AND post_id = ?", [run_id, list_fetch_id, site, post_id]),
+            self.db.execute("UPDATE attachments SET last_run = ? WHERE site = ? AND post_id = ?",
+                            [run_id, site, post_id])))
+
+    def mark_removed(self, site: str, seen: set[int], run_id: int) -> int:
+        """Posts of a fully listed site that its lists no longer show: marked, never deleted."""
+        def write() -> int:
+            gone = [pid for (pid,) in self.db.execute(
+                "SELECT post_id FROM posts WHERE site = ? AND removed_run IS NULL", [site])
+                if pid not in seen]
+            for post_id in gone:
+                self.db.execute("UPDATE posts SET removed_run = ? WHERE site = ? AND post_id = ?",
+                                [run_id, site, post_id])
+            return len(gone)
+
+        return unit_of_work(self.db, write)
+
+    def known_posts(self) -> dict[str, dict[int, tuple[str, bool]]]:
+        """Per site: post id → (article sha256, every attachment archived)."""
+        known: dict[str, dict[int, tuple[str, bool]]] = {}
+        for site, post_id, sha, pending in self.db.execute(
+                "SELECT p.site, p.post_id, p.article_sha256, (SELECT count(*) FROM attachments a "
+                "WHERE a.site = p.site AND a.post_id = p.post_id AND a.status != 'ok') FROM posts p"):
+            known.setdefault(site, {})[post_id] = (sha, pending == 0)
+        return known
+
+    def validators(self, url: str) -> tuple[str | None, str | None, str | None]:
+        """ETag, Last-Modified and body sha256 of the latest successful fetch of ``url``."""
+        row = self.db.execute(
+            "SELECT response_headers, sha256 FROM fetches WHERE url = ? AND outcome = 'ok' "
+            "AND sha256 IS NOT NULL ORDER BY id DESC LIMIT 1", [url]).fetchone()
+        if not row:
+            return None, None, None
+        headers = {k.lower(): v for k, v in json.loads(row[0] or "{}").items()}
+        first = lambda name: (headers.get(name) or [None])[0]  # noqa: E731
+        return first("etag"), first("last-modified"), row[1]
 
     def _upsert_attachment(self, attachment: dict, run_id: int) -> None:
         known = self.db.execute(
@@ -152,12 +204,24 @@ class ArchiveWriter:
 
     def record_attachment_result(self, site: str, post_id: int, url: str, status: str,
                                  fetch_id: int | None, sha256: str | None, run_id: int) -> None:
-        unit_of_work(self.db, lambda: self.db.execute(
-            "UPDATE attachments SET status = ?, fetch_id = ?, "
-            "sha256 = COALESCE(?, sha256), last_run = ? "
-            "WHERE site = ? AND post_id = ? AND url = ?",
-            [status, fetch_id, sha256, run_id, site, post_id, url],
-        ))
+        """The outcome of one download; a new sha256 is a new version beside the old."""
+
+        def write() -> None:
+            row = self.db.execute(
+                "SELECT id, sha256 FROM attachments WHERE site = ? AND post_id = ? AND url = ?",
+                [site, post_id, url]).fetchone()
+            if row is None:
+                return
+            self.db.execute(
+                "UPDATE attachments SET status = ?, fetch_id = coalesce(?, fetch_id), "
+                "sha256 = coalesce(?, sha256), last_run = ? WHERE id = ?",
+                [status, fetch_id, sha256, run_id, row[0]])
+            if sha256 and sha256 != row[1]:
+                self.db["attachment_versions"].insert({
+                    "attachment_id": row[0], "sha256": sha256, "fetch_id": fetch_id,
+                    "run_id": run_id, "at": utcnow()})
+
+        unit_of_work(self.db, write)
 
     def record_error(self, run_id: int, site: str | None, url: str, kind: str, message: str,
                      fetch_id: int | None = None) -> None:

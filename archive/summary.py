@@ -69,4 +69,9 @@ def format_summary(summary: dict) -> str:
         status = s["status"] if not s["problems"] else f"{s['status']}: {'; '.join(s['problems'])}"
         lines.append(f"{site:<22} {s['reports']:>7} {s['new_reports']:>4} {s['attachments_ok']:>6} "
                      f"{s['attachments_failed']:>6} {s['errors']:>6}  {status}")
+    built = summary.get("extraction")
+    if built:
+        lines.append(f"extraction: {built['extracted']} documents extracted "
+                     f"({', '.join(f'{n} {k}' for k, n in sorted(built['by_status'].items())) or 'none'}), "
+                     f"{built['reused']} already done; {built['reports']} reports written")
     return "\n".join(lines)

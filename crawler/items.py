@@ -28,7 +28,18 @@ class ReportPostItem:
     detail: dict
     detail_fetch_id: int | None
     list_fetch_id: int | None
+    article_sha256: str = ""
+    body_html: str = ""
     attachments: list[AttachmentRef] = field(default_factory=list)
+
+
+@dataclass
+class SeenPostItem:
+    """A known report post whose list entry is unchanged: nothing fetched, still present."""
+
+    site: str
+    post_id: int
+    list_fetch_id: int | None
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from crawler.items import AttachmentItem, ErrorItem, ReportPostItem
+from crawler.items import AttachmentItem, ErrorItem, ReportPostItem, SeenPostItem
 from crawler.session import ArchiveSession
 
 
@@ -21,7 +21,9 @@ class ArchivePipeline:
     def process_item(self, item):
         writer, run_id = self.session.writer, self.session.run_id
         if isinstance(item, ReportPostItem):
-            writer.record_post(_post_row(item), _attachment_rows(item), run_id)
+            writer.record_post(_post_row(item), item.body_html, _attachment_rows(item), run_id)
+        elif isinstance(item, SeenPostItem):
+            writer.touch_post(item.site, item.post_id, item.list_fetch_id, run_id)
         elif isinstance(item, AttachmentItem):
             writer.record_attachment_result(item.site, item.post_id, item.url, item.status,
                                             item.fetch_id, item.sha256, run_id)
@@ -42,6 +44,7 @@ def _post_row(item: ReportPostItem) -> dict:
         "year_source": item.year_source, "article": json.dumps(item.article, ensure_ascii=False),
         "detail": json.dumps(item.detail, ensure_ascii=False),
         "detail_fetch_id": item.detail_fetch_id, "list_fetch_id": item.list_fetch_id,
+        "article_sha256": item.article_sha256,
     }
 
 

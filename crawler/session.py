@@ -30,6 +30,7 @@ class ArchiveSession:
         self.run_id: int | None = None
         self.selected: list[str] = []
         self.summary: dict = {}
+        self.known: dict[str, dict[int, tuple[str, bool]]] = {}
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -55,12 +56,16 @@ class ArchiveSession:
         self.selected = [site.slug for site in spider.sites]
         self.run_id = self.writer.start_run(spider.command, spider.run_args())
         self.writer.upsert_sites([site.to_dict() for site in spider.sites], self.run_id)
+        self.known = self.writer.known_posts()
         logger.info("run %d: archive %s, sites %s", self.run_id, self.db_path,
                     ", ".join(self.selected))
 
     def spider_closed(self, spider, reason: str) -> None:
         if self.writer is None:
             return
+        if reason == "finished":
+            for site, seen in spider.fully_listed_sites().items():
+                self.writer.mark_removed(site, seen, self.run_id)
         self.summary = summarize_run(self.writer.db, self.run_id, self.selected)
         status = "finished" if reason == "finished" else "interrupted"
         self.writer.finish_run(self.run_id, status, reason, self.summary)

@@ -11,17 +11,18 @@ posts → their attachments (union of ``attachment[]`` and body links).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urldefrag, urlsplit, urlunsplit
+from urllib.parse import urldefrag
 
 import scrapy
 from lxml import html as lxml_html
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from archive.sites import SiteConfig
 from crawler import gkmlpt
-from crawler.items import AttachmentItem, ErrorItem, ReportPostItem
+from crawler.items import AttachmentItem, ErrorItem, ReportPostItem, SeenPostItem
 from crawler.selection import (CHINA_TZ, is_annual_report_title, parse_year_range, report_year,
                                year_from_title)
 from crawler.session import ArchiveSession
@@ -38,17 +39,20 @@ class SiteState:
 
     report_categories: set[int] = field(default_factory=set)
     listed: set[tuple[int, int]] = field(default_factory=set)  # (classify, page) requested
-    posts: set[int] = field(default_factory=set)
+    posts: set[int] = field(default_factory=set)  # every post id seen in a list
+    list_failures: int = 0
 
 
 class GkmlptSpider(scrapy.Spider):
     name = "gkmlpt"
     command = "crawl"
 
-    def __init__(self, site: str | None = None, year: str | None = None, *args, **kwargs):
+    def __init__(self, site: str | None = None, year: str | None = None, revisit: str = "",
+                 *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.site_arg = [s.strip() for s in (site or "all").split(",") if s.strip()]
         self.years = parse_year_range(year)
+        self.revisit = revisit.lower() in ("1", "true", "yes")
         self.state: dict[str, SiteState] = {}
 
     @classmethod
@@ -60,7 +64,15 @@ class GkmlptSpider(scrapy.Spider):
         return spider
 
     def run_args(self) -> dict:
-        return {"sites": [s.slug for s in self.sites], "years": self.years}
+        return {"sites": [s.slug for s in self.sites], "years": self.years, "revisit": self.revisit}
+
+    def fully_listed_sites(self) -> dict[str, set[int]]:
+        """Sites whose every list was read to its end in a run without a year filter: a known
+        post missing from them has been removed from the site."""
+        if self.years:
+            return {}
+        return {site: state.posts for site, state in self.state.items()
+                if state.listed and not state.list_failures}
 
     async def start(self):
         for site in self.sites:
@@ -128,6 +140,7 @@ class GkmlptSpider(scrapy.Spider):
         site, classify, page = meta["site"], meta["classify"], meta["page"]
         if response.status == 404:
             if page == 1:
+                self.state[site].list_failures += 1
                 yield ErrorItem(site, response.url, "list_not_found",
                                 f"category {classify} answered 404 on page 1", meta.get("fetch_id"))
             return
@@ -138,6 +151,7 @@ class GkmlptSpider(scrapy.Spider):
                 yield from self.list_request(site, meta["base"], classify, page, meta["sid"], response,
                                              bad_json=meta["bad_json"] + 1, delay=2.0 ** meta["bad_json"])
             else:
+                self.state[site].list_failures += 1
                 yield ErrorItem(site, response.url, "bad_list", str(exc), meta.get("fetch_id"))
             return
         new_posts = 0
@@ -161,12 +175,19 @@ class GkmlptSpider(scrapy.Spider):
         title_year = year_from_title(title)
         if self.years and title_year and not self.years[0] <= title_year <= self.years[1]:
             return
+        post_id = int(article["id"])
+        digest = article_sha256(article)
+        known = self.session.known.get(site, {}).get(post_id)
+        if known and known == (digest, True) and not self.revisit:
+            yield SeenPostItem(site, post_id, response.meta.get("fetch_id"))
+            return
         url = str(article.get("url") or article.get("post_url") or "")
         if not url:
             yield ErrorItem(site, response.url, "post_without_url", f"post {article['id']} has no url")
             return
         yield self.request(site, response.urljoin(url), self.parse_detail, "detail", response,
-                           article=article, list_fetch_id=response.meta.get("fetch_id"))
+                           article=article, article_sha256=digest,
+                           list_fetch_id=response.meta.get("fetch_id"))
 
     def parse_detail(self, response):
         meta = response.meta
@@ -194,17 +215,35 @@ class GkmlptSpider(scrapy.Spider):
             detail={"template": detail.template, "meta": detail.meta,
                     "classify_table": detail.classify_table},
             detail_fetch_id=meta.get("fetch_id"), list_fetch_id=meta.get("list_fetch_id"),
+            article_sha256=meta["article_sha256"], body_html=detail.content_html,
             attachments=attachments,
         )
         for ref in attachments:
-            yield self.request(site, ref.url, self.parse_attachment, "attachment", response,
-                               post_id=int(article["id"]), attachment_url=ref.url, ext=ref.ext)
+            yield self.attachment_request(site, ref, int(article["id"]), response)
+
+    def attachment_request(self, site: str, ref, post_id: int, referer):
+        """A conditional request when an earlier download left validators (ETag,
+        Last-Modified); a 304 means the archived bytes are still current."""
+        request = self.request(site, ref.url, self.parse_attachment, "attachment", referer,
+                               post_id=post_id, attachment_url=ref.url, ext=ref.ext,
+                               handle_httpstatus_list=[304])
+        etag, modified, sha256 = self.session.writer.validators(request.url)
+        if sha256 and (etag or modified):
+            request.meta["previous_sha256"] = sha256
+            if etag:
+                request.headers["If-None-Match"] = etag
+            if modified:
+                request.headers["If-Modified-Since"] = modified
+        return request
 
     def parse_attachment(self, response):
         meta = response.meta
         site, post_id, url = meta["site"], meta["post_id"], meta["attachment_url"]
         problem = _not_a_document(response, meta.get("ext", ""))
         fetch_id = meta.get("fetch_id")
+        if response.status == 304:
+            yield AttachmentItem(site, post_id, url, "ok", fetch_id, sha256=meta.get("previous_sha256"))
+            return
         if problem:
             yield AttachmentItem(site, post_id, url, problem[0], fetch_id, error=problem[1])
             return
@@ -221,6 +260,12 @@ class GkmlptSpider(scrapy.Spider):
                                  meta.get("fetch_id"), error=message)
         else:
             yield ErrorItem(site, request.url, kind, message, meta.get("fetch_id"))
+
+
+def article_sha256(article: dict) -> str:
+    """A post's list entry, canonicalised: when it changes, the post is fetched again."""
+    canonical = json.dumps(article, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _failure_kind(failure) -> tuple[str, str]:
