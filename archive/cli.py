@@ -7,12 +7,14 @@ import sys
 from pathlib import Path
 
 from archive import verify, warc
+from archive.crawl import ArchiveBusy
 from archive.db import ArchiveError
 from archive.sites import DEFAULT_SITES_FILE, SiteConfigError
 
 
 def cmd_crawl(args) -> int:
-    """Crawl gkmlpt sites into the archive: the nightly job, or a backfill with --year/--years.
+    """Crawl gkmlpt sites into the archive (the nightly job): only new or changed posts are
+    fetched; list pages are always re-read. Exits 1 when a site had errors.
 
     Example: gkarchive crawl --site huadu-shiling --year 2020 --db data/archive.db
     """
@@ -20,15 +22,77 @@ def cmd_crawl(args) -> int:
     from archive.summary import format_summary
 
     years = args.year or args.years
+    if args.command == "backfill" and not years:
+        raise ValueError("backfill needs --year Y or --years Y1-Y2")
     summary = run_crawl(CrawlOptions(sites=args.site or [], years=years, sites_file=args.sites,
                                      db=args.db, proxy=args.proxy, delay=args.delay,
-                                     log_level=args.log_level,
-                                     settings=_scrapy_overrides(args.set)))
+                                     log_level=args.log_level, revisit=args.revisit,
+                                     settings=_scrapy_overrides(args.set)), command=args.command)
     if not summary:
         print("crawl did not run to the end", file=sys.stderr)
         return 1
     print(format_summary(summary))
     return 1 if summary["sites_with_errors"] else 0
+
+
+def cmd_backfill(args) -> int:
+    """Backfill past years: reports of those years only, fetching what is missing or failed.
+
+    Example: gkarchive backfill --years 2019-2021 --site dg-fenggang
+    """
+    return cmd_crawl(args)
+
+
+def cmd_reextract(args) -> int:
+    """Rerun extraction and parsing over stored bytes, offline; new results beside the old.
+
+    Without --since-version, documents already extracted by the current extractor and parser
+    versions are re-read too (--force is implied); with it, only those last extracted by an
+    older extractor version than the one given.
+
+    Example: gkarchive reextract --site huadu-shiling --year 2020
+    """
+    from archive.reextract import run_reextract
+
+    print(run_reextract(args.db, sites=args.site, years=args.year or args.years,
+                        since_version=args.since_version))
+    return 0
+
+
+def _add_reextract_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site", action="append", metavar="SLUG", help="only this site (repeatable)")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--year", help="only reports of this year")
+    group.add_argument("--years", help="only reports of these years, e.g. 2019-2021")
+    parser.add_argument("--since-version", metavar="VERSION",
+                        help="only documents whose newest extraction is older than VERSION")
+    _add_db_argument(parser)
+
+
+def cmd_provenance(args) -> int:
+    """Show where one report cell came from: extraction, blob, fetch, the pages leading to it,
+    the run and the site's config entry.
+
+    Example: gkarchive provenance --site huadu-shiling --year 2020 --key t3.new_received.total
+    """
+    import json
+
+    from archive.db import open_db
+    from archive.provenance import cell_provenance
+
+    chain = cell_provenance(open_db(args.db, readonly=True), args.site, args.year, args.key)
+    if chain is None:
+        print(f"gkarchive provenance: no cell {args.key} for {args.site} {args.year}", file=sys.stderr)
+        return 1
+    print(json.dumps(chain, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _add_provenance_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site", required=True, metavar="SLUG")
+    parser.add_argument("--year", required=True, type=int)
+    parser.add_argument("--key", required=True, help="a canonical key, e.g. t3.new_received.total")
+    _add_db_argument(parser)
 
 
 def cmd_extract(args) -> int:
@@ -101,6 +165,9 @@ def _add_crawl_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--delay", type=float, metavar="SECONDS",
                         help="seconds between requests to one host (default: from the sites file)")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("--revisit", action="store_true",
+                        help="fetch every known post again, with conditional requests where the "
+                             "server gave validators (default: only new or changed posts)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting (tests and benchmarks; repeatable)")
 
@@ -129,8 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Archive of Chinese government information-disclosure annual reports.")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_crawl_arguments(_docstring_parser(sub, "crawl", cmd_crawl))
+    _add_crawl_arguments(_docstring_parser(sub, "backfill", cmd_backfill))
+    _add_reextract_arguments(_docstring_parser(sub, "reextract", cmd_reextract))
     _add_extract_arguments(_docstring_parser(sub, "extract", cmd_extract))
     _add_db_argument(_docstring_parser(sub, "status", cmd_status))
+    _add_provenance_arguments(_docstring_parser(sub, "provenance", cmd_provenance))
     verify.add_verify_arguments(_docstring_parser(sub, "verify", verify.cmd_verify))
     warc.add_export_arguments(_docstring_parser(sub, "export", warc.cmd_export_warc))
     return parser
@@ -140,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (SiteConfigError, ArchiveError, ValueError, OSError) as exc:
+    except (SiteConfigError, ArchiveError, ArchiveBusy, ValueError, OSError) as exc:
         print(f"gkarchive {args.command}: {exc}", file=sys.stderr)
         return 2
 

@@ -118,9 +118,11 @@ def report_candidates(db, *, sites=None, years=None, run_id=None) -> dict[tuple,
 
 
 def build_reports(db_path, run_id: int, *, sites=None, years=None, only_run=None,
-                  force: bool = False, workers: int = WORKERS, progress=None) -> BuildSummary:
+                  force: bool = False, only_sha256: set[str] | None = None,
+                  workers: int = WORKERS, progress=None) -> BuildSummary:
     """Extract every candidate not yet extracted by these versions, then choose and write one
-    report per (site, year). ``only_run``: only posts seen in that run; ``force``: re-extract."""
+    report per (site, year). ``only_run``: only posts seen in that run; ``force``: re-extract;
+    ``only_sha256``: (re-)extract just these blobs."""
     db = open_db(db_path)
     extractor_version, parser_version = versions()
     groups = report_candidates(db, sites=sites, years=years, run_id=only_run)
@@ -128,7 +130,9 @@ def build_reports(db_path, run_id: int, *, sites=None, years=None, only_run=None
     done = {row[0] for row in db.execute(
         "SELECT sha256 FROM extractions WHERE extractor_version = ? AND parser_version = ?",
         [extractor_version, parser_version])}
-    todo = sorted({(sha, name) for sha, name in wanted if force or sha not in done})
+    todo = sorted({(sha, name) for sha, name in wanted
+                   if (only_sha256 is not None and sha in only_sha256)
+                   or (only_sha256 is None and (force or sha not in done))})
     summary = BuildSummary(reused=len({sha for sha, _ in wanted} & done) if not force else 0)
     if todo:
         _extract_all(db, db_path, todo, run_id, summary, workers, progress)
@@ -165,8 +169,11 @@ def _store_extraction(db, sha, name, result, run_id, extractor_version, parser_v
                                   "checks_failed")}
     row.update(sha256=sha, name=name, extractor_version=extractor_version,
                parser_version=parser_version, run_id=run_id, created_at=utcnow())
+    # Same versions again (a forced re-read): update in place, so reports keep their link.
+    updates = ", ".join(f"{k} = excluded.{k}" for k in row)
     unit_of_work(db, lambda: db.execute(
-        f"INSERT OR REPLACE INTO extractions ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+        f"INSERT INTO extractions ({', '.join(row)}) VALUES ({', '.join('?' * len(row))}) "
+        f"ON CONFLICT (sha256, extractor_version, parser_version) DO UPDATE SET {updates}",
         list(row.values())))
 
 

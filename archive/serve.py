@@ -1,0 +1,107 @@
+"""Serving the archive with datasette, read-only, while a crawl may be writing to it.
+
+Datasette opens a file it was given as mutable with ``file:…?mode=ro``: every connection is
+read-only, and in WAL mode readers see each committed unit of work of a concurrent crawl
+(``immutable`` would be wrong: it promises SQLite the file never changes). On top of that:
+a SQL time limit, no whole-database download, and no writable canned queries.
+
+Example::
+
+    ds = make_datasette("data/archive.db")
+    serve("data/archive.db", host="127.0.0.1", port=8001)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+from pathlib import Path
+
+from datasette.app import Datasette
+from datasette.database import Database
+from datasette.plugins import pm
+
+import archive.datasette_plugin
+from archive.db import ArchiveError
+from archive.metadata import build_metadata
+
+DATABASE_NAME = "archive"
+SETTINGS = {
+    "sql_time_limit_ms": 3000,
+    "facet_time_limit_ms": 500,
+    "max_returned_rows": 2000,
+    "default_page_size": 50,
+    "allow_download": False,
+    "default_cache_ttl": 0,
+}
+REQUIRED_TABLES = ("reports", "report_cells", "report_search", "blobs", "attachments")
+PLUGIN_NAME = "gkarchive"
+
+
+def check_archive(path: str | Path) -> Path:
+    """The archive at ``path``, or :class:`ArchiveError` when it is absent or not migrated."""
+    path = Path(path)
+    if not path.is_file():
+        raise ArchiveError(f"{path}: no such archive")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            names = {r[0] for r in conn.execute("select name from sqlite_master")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"{path}: not an archive database ({exc})") from exc
+    missing = [t for t in REQUIRED_TABLES if t not in names]
+    if missing:
+        raise ArchiveError(f"{path}: not a current archive (no {', '.join(missing)}); "
+                           "run a gkarchive command that writes to it first")
+    return path
+
+
+def register_plugin() -> None:
+    """Register gkarchive's datasette plugin once per process."""
+    if pm.get_plugin(PLUGIN_NAME) is None:
+        pm.register(archive.datasette_plugin, name=PLUGIN_NAME)
+
+
+def make_datasette(path: str | Path, *, settings: dict | None = None) -> Datasette:
+    """A Datasette over the archive at ``path`` (mutable, read-only connections) as ``archive``."""
+    path = check_archive(path)
+    register_plugin()
+    ds = Datasette(files=[], metadata=build_metadata(DATABASE_NAME),
+                   settings={**SETTINGS, **(settings or {})})
+    ds.add_database(Database(ds, str(path), is_mutable=True), name=DATABASE_NAME)
+    return ds
+
+
+def serve(path: str | Path, *, host: str = "127.0.0.1", port: int = 8001) -> None:
+    """Run datasette on ``host:port`` until interrupted."""
+    import asyncio
+
+    import uvicorn
+
+    ds = make_datasette(path)
+    asyncio.run(ds.invoke_startup())
+    print(f"gkarchive serve: {path} on http://{host}:{port}/ (read-only)", flush=True)
+    uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
+
+
+def cmd_serve(args) -> int:
+    """Serve the archive read-only with datasette: tables, canned queries, search, chart.
+
+    A crawl may write to the archive meanwhile; the pages show each committed unit of work.
+    /-/search?q= finds 1–2 character queries too, /-/chart draws applications per year,
+    /-/blob/<sha256> downloads an archived document.
+
+    Example: gkarchive serve --db data/archive.db --port 8001
+    """
+    serve(args.db, host=args.host, port=args.port)
+    return 0
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, default=Path("data/archive.db"), metavar="PATH",
+                        help="archive database (default: data/archive.db)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default: 127.0.0.1, this machine only)")
+    parser.add_argument("--port", type=int, default=8001, help="port (default: 8001)")
