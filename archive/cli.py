@@ -8,6 +8,7 @@ from pathlib import Path
 
 from archive import verify, warc
 from archive.crawl import ArchiveBusy
+from archive.serve import add_serve_arguments, cmd_serve
 from archive.db import ArchiveError
 from archive.sites import DEFAULT_SITES_FILE, SiteConfigError
 
@@ -184,7 +185,8 @@ def _scrapy_overrides(pairs: list[str]) -> dict:
 
 def _docstring_parser(sub, name: str, func) -> argparse.ArgumentParser:
     doc = func.__doc__ or ""
-    parser = sub.add_parser(name, help=doc.strip().splitlines()[0], description=doc,
+    summary = " ".join(doc.strip().split("\n\n")[0].split())
+    parser = sub.add_parser(name, help=summary, description=doc,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.set_defaults(func=func)
     return parser
@@ -201,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_extract_arguments(_docstring_parser(sub, "extract", cmd_extract))
     _add_db_argument(_docstring_parser(sub, "status", cmd_status))
     _add_provenance_arguments(_docstring_parser(sub, "provenance", cmd_provenance))
+    add_serve_arguments(_docstring_parser(sub, "serve", cmd_serve))
     verify.add_verify_arguments(_docstring_parser(sub, "verify", verify.cmd_verify))
     warc.add_export_arguments(_docstring_parser(sub, "export", warc.cmd_export_warc))
     return parser

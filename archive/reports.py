@@ -135,7 +135,10 @@ def build_reports(db_path, run_id: int, *, sites=None, years=None, only_run=None
                    or (only_sha256 is None and (force or sha not in done))})
     summary = BuildSummary(reused=len({sha for sha, _ in wanted} & done) if not force else 0)
     if todo:
-        _extract_all(db, db_path, todo, run_id, summary, workers, progress)
+        from archive.progress import progress_reporter
+
+        with progress_reporter("extracting", total=len(todo)) as advance:
+            _extract_all(db, db_path, todo, run_id, summary, workers, progress or advance)
     for (site, year), candidates in sorted(groups.items()):
         _write_report(db, site, year, candidates, run_id)
         summary.reports += 1

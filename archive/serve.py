@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
+import sys
 from pathlib import Path
 
 from datasette.app import Datasette
@@ -71,6 +72,7 @@ def make_datasette(path: str | Path, *, settings: dict | None = None) -> Dataset
     ds = Datasette(files=[], metadata=build_metadata(DATABASE_NAME),
                    settings={**SETTINGS, **(settings or {})})
     ds.add_database(Database(ds, str(path), is_mutable=True), name=DATABASE_NAME)
+    ds.remove_database("_memory")  # added because files=[]: the archive is the only database
     return ds
 
 
@@ -105,3 +107,20 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default: 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=int, default=8001, help="port (default: 8001)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m archive.serve``: the same as ``gkarchive serve``."""
+    parser = argparse.ArgumentParser(prog="gkarchive serve", description=cmd_serve.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_serve_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return cmd_serve(args)
+    except ArchiveError as exc:
+        print(f"gkarchive serve: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

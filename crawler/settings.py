@@ -45,3 +45,4 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.WireHeadersMiddleware": 595,
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+EXTENSIONS = {"crawler.progress.CrawlProgress": 500}

@@ -173,3 +173,32 @@ def test_provenance_from_a_cell_to_its_url_and_run(crawled):
                               "--year", "2020", "--key", "t9.x.y"], cwd=REPO,
                              capture_output=True, text=True)
     assert missing.returncode == 1
+
+
+def test_datasette_answers_on_a_crawled_archive(crawled):
+    """The canned queries over an archive that a real crawl and extraction built."""
+    import asyncio
+
+    from archive.datasette_plugin.queries import CANNED_QUERIES
+    from archive.serve import make_datasette
+
+    ds = make_datasette(crawled)
+    report_id = one(crawled, "SELECT id FROM reports WHERE year = 2020")
+    params = {"year": "2020", "report_id": str(report_id), "key": "t3.new_received.total",
+              "q": "年报"}
+
+    def query(name):
+        wanted = {p: v for p, v in params.items() if f":{p}" in CANNED_QUERIES[name]["sql"]}
+        response = asyncio.run(ds.client.get(f"/archive/{name}.json",
+                                             params={"_shape": "array", **wanted}))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    for name in CANNED_QUERIES:
+        query(name)
+    assert [r["site"] for r in query("reports_of_year")] == ["huadu-shiling"]
+    t3 = query("report_t3")
+    assert len(t3) == 23
+    problems = {r["year"] for r in query("reports_with_problems")}
+    assert 2020 in problems
+    assert query("cell_provenance")

@@ -35,6 +35,8 @@ def register_routes(datasette):
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     """A sha256 of an archived body becomes a download link; blob contents too."""
+    if isinstance(value, dict) and "value" in value:  # a foreign key datasette expanded
+        value = value["value"]
     if column in SHA256_COLUMNS and isinstance(value, str) and len(value) == 64:
         return Markup('<a href="{}" title="下载原始文件 / download the original">{}</a>').format(
             datasette.urls.path(f"/-/blob/{value}"), value)

@@ -71,7 +71,9 @@ def applications_svg(rows: list[dict]) -> str:
                 f'<rect class="bar" data-site="{escape(site)}" data-year="{year}" '
                 f'x="{x0 + si * BAR}" y="{TOP + PLOT_H - h:.1f}" width="{BAR - 2}" '
                 f'height="{h:.1f}" fill="{PALETTE[si % len(PALETTE)]}">'
-                f'<title>{escape(label)} {year}: {value:g}</title></rect>')
+                f'<title>{escape(label)} {year}: {value:g}</title></rect>'
+                f'<text x="{x0 + si * BAR + (BAR - 2) / 2:.1f}" y="{TOP + PLOT_H - h - 3:.1f}" '
+                f'text-anchor="middle" font-size="10">{value:g}</text>')
     for si, (site, label) in enumerate(sites):
         y = legend_y + si * LEGEND_ROW
         parts.append(f'<rect x="{LEFT}" y="{y - 11}" width="12" height="12" '

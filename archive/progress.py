@@ -1,0 +1,45 @@
+"""Progress for long commands: a bar on a terminal, plain log lines otherwise.
+
+Example::
+
+    with progress_reporter("extracting", total=43) as advance:
+        for name in names:
+            ...
+            advance(name)
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from contextlib import contextmanager
+
+logger = logging.getLogger("gkarchive")
+
+LOG_EVERY_SECONDS = 10.0
+
+
+@contextmanager
+def progress_reporter(label: str, total: int | None = None, stream=None):
+    """Yield ``advance(description)``; draws a rich bar when ``stream`` is a terminal."""
+    stream = stream or sys.stderr
+    if stream.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.fields[item]}"), transient=True) as bar:
+            task = bar.add_task(label, total=total, item="")
+            yield lambda item="": bar.update(task, advance=1, item=str(item)[:60])
+        return
+    state = {"done": 0, "last": time.monotonic()}
+
+    def advance(item: str = "") -> None:
+        state["done"] += 1
+        now = time.monotonic()
+        if now - state["last"] >= LOG_EVERY_SECONDS or state["done"] == total:
+            state["last"] = now
+            print(f"{label}: {state['done']}" + (f"/{total}" if total else "") + f" {item}",
+                  file=stream, flush=True)
+
+    yield advance
