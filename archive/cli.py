@@ -28,6 +28,7 @@ def cmd_crawl(args) -> int:
     summary = run_crawl(CrawlOptions(sites=args.site or [], years=years, sites_file=args.sites,
                                      db=args.db, proxy=args.proxy, delay=args.delay,
                                      log_level=args.log_level, revisit=args.revisit,
+                                     extract=not args.no_extract,
                                      settings=_scrapy_overrides(args.set)), command=args.command)
     if not summary:
         print("crawl did not run to the end", file=sys.stderr)
@@ -47,16 +48,17 @@ def cmd_backfill(args) -> int:
 def cmd_reextract(args) -> int:
     """Rerun extraction and parsing over stored bytes, offline; new results beside the old.
 
-    Without --since-version, documents already extracted by the current extractor and parser
-    versions are re-read too (--force is implied); with it, only those last extracted by an
-    older extractor version than the one given.
+    By default every document of the selection is read again, even one already extracted by
+    the current extractor and parser versions; --since-version VERSION re-reads only those last
+    extracted by an older extractor, --missing only those never extracted by the current ones
+    (e.g. after `crawl --no-extract`).
 
     Example: gkarchive reextract --site huadu-shiling --year 2020
     """
     from archive.reextract import run_reextract
 
     print(run_reextract(args.db, sites=args.site, years=args.year or args.years,
-                        since_version=args.since_version))
+                        since_version=args.since_version, missing=args.missing))
     return 0
 
 
@@ -65,8 +67,11 @@ def _add_reextract_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--year", help="only reports of this year")
     group.add_argument("--years", help="only reports of these years, e.g. 2019-2021")
-    parser.add_argument("--since-version", metavar="VERSION",
-                        help="only documents whose newest extraction is older than VERSION")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--since-version", metavar="VERSION",
+                       help="only documents whose newest extraction is older than VERSION")
+    which.add_argument("--missing", action="store_true",
+                       help="only documents not yet extracted by the current versions")
     _add_db_argument(parser)
 
 
@@ -169,6 +174,8 @@ def _add_crawl_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--revisit", action="store_true",
                         help="fetch every known post again, with conditional requests where the "
                              "server gave validators (default: only new or changed posts)")
+    parser.add_argument("--no-extract", action="store_true",
+                        help="archive the bytes only; extract later with `gkarchive reextract --missing`")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting (tests and benchmarks; repeatable)")
 

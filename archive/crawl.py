@@ -19,6 +19,7 @@ from scrapy.settings import Settings
 
 from archive.reports import build_reports
 from archive.sites import DEFAULT_SITES_FILE, load_sites
+from archive.store import ArchiveWriter
 from crawler.selection import parse_year_range
 
 
@@ -32,6 +33,7 @@ class CrawlOptions:
     delay: float | None = None  # seconds between requests to one host; None: the config's
     log_level: str = "INFO"
     revisit: bool = False  # fetch every known post again (conditional requests where possible)
+    extract: bool = True  # after the crawl, extract and parse what it brought
     settings: dict = field(default_factory=dict)  # extra Scrapy settings (tests, benchmarks)
 
 
@@ -63,7 +65,8 @@ class ArchiveBusy(RuntimeError):
 
 @contextmanager
 def run_lock(db: Path):
-    """An exclusive lock beside the archive, so that runs never overlap."""
+    """An exclusive lock beside the archive, so that runs never overlap. The lock dies with
+    its process (fcntl), so whoever holds it next marks runs left 'running' as interrupted."""
     path = Path(f"{db}.lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as handle:
@@ -73,6 +76,12 @@ def run_lock(db: Path):
             raise ArchiveBusy(f"{db}: another gkarchive run is using this archive") from None
         handle.write(str(os.getpid()))
         handle.flush()
+        if Path(db).exists():
+            writer = ArchiveWriter.open(db)
+            try:
+                writer.mark_interrupted_runs()
+            finally:
+                writer.close()
         yield
 
 
@@ -92,7 +101,7 @@ def run_crawl(options: CrawlOptions, command: str = "crawl") -> dict:
         from crawler.session import ArchiveSession
 
         session = ArchiveSession.of(crawler)
-        if session.summary:
+        if session.summary and options.extract:
             built = build_reports(options.db, session.run_id, sites=sites, years=years,
                                   only_run=session.run_id)
             session.summary["extraction"] = vars(built)

@@ -33,7 +33,8 @@ def stale_sha256s(db, bound: str) -> set[str]:
     return {sha for sha, version in newest.items() if _older_than(version, bound)}
 
 
-def run_reextract(db_path: str | Path, *, sites=None, years=None, since_version=None) -> str:
+def run_reextract(db_path: str | Path, *, sites=None, years=None, since_version=None,
+                  missing: bool = False) -> str:
     """Re-read stored documents of the selection and rewrite their reports; returns a summary."""
     year_range = parse_year_range(years)
     if not Path(db_path).exists():
@@ -41,12 +42,13 @@ def run_reextract(db_path: str | Path, *, sites=None, years=None, since_version=
     with run_lock(Path(db_path)):
         writer = ArchiveWriter.open(db_path)
         args = {"sites": sites, "years": year_range, "since_version": since_version,
+                "missing": missing,
                 "versions": versions()}
         run_id = writer.start_run("reextract", args)
         try:
             only = stale_sha256s(writer.db, since_version) if since_version else None
             built = build_reports(db_path, run_id, sites=sites, years=year_range,
-                                  force=only is None, only_sha256=only)
+                                  force=only is None and not missing, only_sha256=only)
         except BaseException:
             writer.finish_run(run_id, "failed", "exception", {})
             raise

@@ -16,10 +16,14 @@ FAST = ["--delay", "0", "--set", "GKARCHIVE_RETRY_BASE=0.05", "--set", "GKARCHIV
         "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=4", "--set", "DOWNLOAD_TIMEOUT=8"]
 
 
-def crawl(portal_url: str, db: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    """``gkarchive crawl`` of the simulated sites through the portal as proxy."""
+def crawl(portal_url: str, db: Path, *args: str, extract: bool = False,
+          timeout: float = 300) -> subprocess.CompletedProcess:
+    """``gkarchive crawl`` of the simulated sites through the portal as proxy; extraction
+    (LibreOffice, OCR: slow) only where the test needs reports."""
     command = [*GKARCHIVE, "crawl", "--sites", str(PORTAL_SITES), "--db", str(db),
                "--proxy", portal_url, "--log-level", "WARNING", *FAST, *args]
+    if not extract:
+        command.append("--no-extract")
     return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout)
 
 

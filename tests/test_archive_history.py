@@ -37,7 +37,7 @@ def attachment_of(portal, slug, year):
 def test_three_nights_new_changed_removed_then_unchanged(tmp_path):
     db = tmp_path / "archive.db"
     with Portal() as portal:
-        run_ok(crawl(portal.url, db))
+        run_ok(crawl(portal.url, db, extract=True))
         blobs_first = one(db, "SELECT count(*) FROM blobs")
         changed_report, changed = attachment_of(portal, "huadu-chini", 2023)
         removed_report, _ = attachment_of(portal, "dg-fenggang", 2019)
@@ -47,9 +47,9 @@ def test_three_nights_new_changed_removed_then_unchanged(tmp_path):
         portal.remove_post(removed_report.post_id)
         new_id = portal.add_report("huadu-shiling", "狮岭镇2024年政府信息公开工作年度报告", 2024,
                                    attachments=[("狮岭镇2024年年报.pdf", NEW_REPORT_PDF)])
-        second = run_ok(crawl(portal.url, db))
+        second = run_ok(crawl(portal.url, db, extract=True))
         assert "huadu-shiling" in second.stdout
-        third = run_ok(crawl(portal.url, db))
+        third = run_ok(crawl(portal.url, db, extract=True))
     # night 2: the new post, the changed attachment as a new version beside the old
     assert rows(db, "SELECT change, run_id FROM post_versions WHERE post_id = ?", new_id) == \
         [("new", 2)]
@@ -100,7 +100,8 @@ def test_revisit_uses_validators_and_keeps_unchanged_bytes(tmp_path):
 def test_backfill_fetches_only_its_years_then_what_is_missing(tmp_path):
     db = tmp_path / "archive.db"
     with Portal() as portal:
-        run_ok(crawl(portal.url, db, "--site", "huadu-shiling", "--years", "2020-2021"))
+        run_ok(crawl(portal.url, db, "--site", "huadu-shiling", "--years", "2020-2021",
+                     extract=True))
         assert rows(db, "SELECT DISTINCT report_year FROM posts ORDER BY 1") == [(2020,), (2021,)]
         assert rows(db, "SELECT year FROM reports ORDER BY year") == [(2020,), (2021,)]
         backfill = subprocess.run(
@@ -122,7 +123,7 @@ def test_backfill_fetches_only_its_years_then_what_is_missing(tmp_path):
 def crawled(tmp_path_factory):
     db = tmp_path_factory.mktemp("crawled") / "archive.db"
     with Portal() as portal:
-        run_ok(crawl(portal.url, db, "--site", "huadu-shiling"))
+        run_ok(crawl(portal.url, db, "--site", "huadu-shiling", extract=True))
     return db
 
 

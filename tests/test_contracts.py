@@ -53,3 +53,14 @@ def test_lock_pins_every_dependency():
     for dep in deps:
         name = dep.split(">")[0].split("=")[0].split("<")[0].strip().lower().replace("_", "-")
         assert f"\n{name}==" in "\n" + lock.replace("_", "-"), name
+
+
+def test_fixture_key_lists_agree_with_the_parser():
+    """The fixture generator keeps its own transcription of the spec's keys, as an
+    independent oracle; it must agree with the parser's."""
+    import archive.report as parser_keys
+    import tests.fixtures.report_keys as fixture_keys
+
+    for name in ("T2_2019_KEYS", "T2_2021_KEYS", "T3_ROWS_2019", "T3_ROWS_2021", "T3_COLS",
+                 "T4_KEYS"):
+        assert list(getattr(fixture_keys, name)) == list(getattr(parser_keys, name)), name
