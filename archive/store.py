@@ -85,6 +85,21 @@ class ArchiveWriter:
             [utcnow(), status, reason, json.dumps(summary, ensure_ascii=False), run_id],
         ))
 
+    def mark_interrupted_runs(self) -> list[int]:
+        """Runs still 'running' whose process died (SIGKILL, OOM, power loss) become
+        'interrupted'; their fetches and rows stay. Only call this while holding the run lock,
+        when no other run can be alive."""
+
+        def write() -> list[int]:
+            stale = [run_id for (run_id,) in self.db.execute(
+                "SELECT id FROM runs WHERE status = 'running' ORDER BY id")]
+            self.db.execute(
+                "UPDATE runs SET status = 'interrupted', finished_at = ?, finish_reason = "
+                "'process died; marked by a later run' WHERE status = 'running'", [utcnow()])
+            return stale
+
+        return unit_of_work(self.db, write)
+
     def upsert_sites(self, sites: list[dict], run_id: int) -> None:
         rows = [{
             "slug": s["slug"], "name": s["name"], "region": s["region"],
