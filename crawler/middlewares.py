@@ -15,7 +15,7 @@ import time
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.defer import sleep
 
@@ -51,7 +51,9 @@ def request_kind(request: Request) -> str:
 
 class SiteGuardMiddleware:
     """Fetch only http(s) URLs on the hosts a site's config allows; never IP literals that are
-    loopback, private or link-local (``GKARCHIVE_ALLOW_LOOPBACK`` lets tests through)."""
+    loopback, private or link-local (``GKARCHIVE_ALLOW_LOOPBACK`` lets loopback, and only
+    loopback, through for a test site that lists it; the simulated portal needs no exemption:
+    it is the proxy, and the guard judges the URL)."""
 
     def __init__(self, session: ArchiveSession, allow_loopback: bool):
         self.session = session
@@ -77,7 +79,8 @@ class SiteGuardMiddleware:
             address = ipaddress.ip_address(host)
         except ValueError:
             address = None
-        if address is not None and not self.allow_loopback and (
+        exempt = self.allow_loopback and address is not None and address.is_loopback
+        if address is not None and not exempt and (
             address.is_loopback or address.is_private or address.is_link_local
             or address.is_reserved or address.is_unspecified
         ):
@@ -206,7 +209,9 @@ class BackoffRetryMiddleware:
         return retry or response
 
     def process_exception(self, request: Request, exception: Exception):
-        if isinstance(exception, IgnoreRequest) or request.meta.get("dont_retry"):
+        # A cancelled download is a body over DOWNLOAD_MAXSIZE: it will be too large again.
+        if isinstance(exception, (IgnoreRequest, DownloadCancelledError)) \
+                or request.meta.get("dont_retry"):
             return None
         return self._retry(request, type(exception).__name__, None)
 

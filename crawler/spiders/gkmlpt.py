@@ -19,6 +19,7 @@ from urllib.parse import urldefrag
 
 import scrapy
 from lxml import html as lxml_html
+from scrapy.exceptions import DownloadCancelledError
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import gkmlpt
@@ -278,6 +279,9 @@ def _failure_kind(failure) -> tuple[str, str]:
             return "challenge", f"HTTP {response.status} JavaScript challenge page"
         return "http_error", f"HTTP {response.status}"
     message = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+    # Over DOWNLOAD_MAXSIZE: cancelled on the wire, or ignored while decompressing.
+    if failure.check(DownloadCancelledError) or "DOWNLOAD_MAXSIZE" in message:
+        return "too_large", message
     if "robots.txt" in message:
         return "robots_disallowed", message
     return "network_error", message

@@ -41,6 +41,9 @@ FAULTS = {
     "html_error_pdf": "one PDF attachment answers 200 text/html 系统繁忙, permanently",
     "malformed_json": "the first answer of each list-API URL is cut-off JSON",
     "timeout": "the first attempt at one detail page hangs silently for 35 s",
+    "hostile_links": "dg-fenggang links private/loopback/file:/ftp:/foreign URLs, "
+                     "a ../../etc/passwd file name, and redirects a detail page off-site",
+    "gzip_bomb": "one .doc is answered with 256 MiB of zeros gzip-encoded (~250 KB sent)",
 }
 ALL = {**SWITCHES, **FAULTS}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import pages
+from . import hostile, pages
 from .faults import HTML_ERROR_PDF, TIMEOUT_DETAIL, FaultState
 from .model import Site
 from .routes import HTML, Response, Transport, html
@@ -18,10 +18,13 @@ from .routes import HTML, Response, Transport, html
 
 @dataclass(frozen=True)
 class FaultTargets:
-    """The single URLs that ``html_error_pdf`` and ``timeout`` hit."""
+    """The single URLs that ``html_error_pdf``, ``timeout``, ``hostile_links`` (its redirect)
+    and ``gzip_bomb`` hit."""
 
     busy_pdf_url: str
     hang_url: str
+    redirect_url: str
+    bomb_url: str
 
 
 def _report(sites: dict[str, Site], slug: str, year: int):
@@ -35,7 +38,8 @@ def fault_targets(sites: dict[str, Site]) -> FaultTargets:
     pdf = next(a for a in post.attachments if a.ext == "pdf")
     busy = site.attachment_url(post.id, pdf)
     site, post = _report(sites, *TIMEOUT_DETAIL)
-    return FaultTargets(busy_pdf_url=busy, hang_url=site.detail_url(post))
+    return FaultTargets(busy_pdf_url=busy, hang_url=site.detail_url(post),
+                        redirect_url=hostile.redirect_url(sites), bomb_url=hostile.bomb_url(sites))
 
 
 def _burst(resp: Response, state: FaultState) -> Response:
@@ -59,6 +63,8 @@ def inject(resp: Response, url: str, attempt: int, state: FaultState,
         return _attachment(resp, url, later, state, targets)
     if resp.kind == "detail" and "timeout" in state and url == targets.hang_url and attempt == 1:
         resp.transport = Transport.HANG
+    if resp.kind == "detail" and "hostile_links" in state and url == targets.redirect_url:
+        return Response(302, headers=[("Location", hostile.REDIRECT_TARGET)], kind="detail")
     return resp
 
 
@@ -66,6 +72,9 @@ def _attachment(resp: Response, url: str, later: int, state: FaultState,
                 targets: FaultTargets) -> Response:
     if "html_error_pdf" in state and url == targets.busy_pdf_url:
         return Response(200, pages.busy_page().encode(), HTML, kind="attachment")
+    if "gzip_bomb" in state and url == targets.bomb_url:
+        return Response(200, hostile.gzip_bomb_body(), resp.content_type,
+                        headers=[("Content-Encoding", "gzip")], kind="attachment")
     resets = 1 if "reset" in state else 0
     if resets and later == 1:
         resp.transport = Transport.RESET_MID_BODY

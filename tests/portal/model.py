@@ -49,6 +49,8 @@ class ErrorKind(str, enum.Enum):
 
     CHALLENGE = "challenge"  # a 412/521 JavaScript challenge page
     NOT_A_DOCUMENT = "not_a_document"  # an HTML error page served where a PDF belongs
+    REFUSED = "refused"  # a link or redirect the site guard must not follow
+    TOO_LARGE = "too_large"  # a body over DOWNLOAD_MAXSIZE (here: decompressed)
 
 
 @dataclass

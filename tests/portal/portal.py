@@ -17,6 +17,7 @@ from pathlib import Path
 from .documents import load_documents
 from .faults import FaultState, validate
 from .filler import ID_FAMILIES, family
+from .hostile import add_hostile_links
 from .injection import fault_targets
 from .model import CST, Attachment, ExpectedSite, Post, Site
 from .routes import Router
@@ -33,6 +34,8 @@ class Portal:
                  documents: Path | None = None, hang_seconds: float = 35.0):
         self.switches = validate(faults)
         self.sites: dict[str, Site] = build_sites(load_documents(documents))
+        if "hostile_links" in self.switches:
+            add_hostile_links(self.sites)
         self.lock = threading.RLock()
         state = FaultState(self.switches)
         targets = fault_targets(self.sites)

@@ -9,6 +9,7 @@ Example::
 
 from __future__ import annotations
 
+from .hostile import HOSTILE_REDIRECT_YEAR, HOSTILE_SITE, hostile_errors
 from .injection import FaultTargets
 from .model import (ErrorKind, ExpectedAttachment, ExpectedError, ExpectedReport,
                     ExpectedSite, Post, Site)
@@ -16,13 +17,14 @@ from .model import (ErrorKind, ExpectedAttachment, ExpectedError, ExpectedReport
 CHALLENGE_SWITCHES = frozenset({"challenge", "challenge_521"})
 
 
-def expected_report(site: Site, post: Post, busy_url: str | None) -> ExpectedReport:
+def expected_report(site: Site, post: Post, busy_url: str | None,
+                    bomb_url: str | None = None) -> ExpectedReport:
     """A report with every attachment named by its body or its ``attachment[]`` (the union),
-    except the one that is served as an HTML error page."""
+    except the one served as an HTML error page and the gzip bomb."""
     attachments = tuple(
         ExpectedAttachment(name=a.name, url=site.attachment_url(post.id, a),
                            sha256=a.sha256, size=len(a.data))
-        for a in post.attachments if site.attachment_url(post.id, a) != busy_url)
+        for a in post.attachments if site.attachment_url(post.id, a) not in (busy_url, bomb_url))
     return ExpectedReport(post_id=post.id, title=post.title, year=post.report_year or 0,
                           detail_url=site.detail_url(post), attachments=attachments)
 
@@ -33,12 +35,17 @@ def expected_site(site: Site, switches: frozenset[str], targets: FaultTargets) -
         return ExpectedSite(site.slug, reports=(),
                             errors=(ExpectedError(site.entry_url, ErrorKind.CHALLENGE),))
     busy = targets.busy_pdf_url if "html_error_pdf" in switches else None
-    reports = tuple(expected_report(site, p, busy)
+    bomb = targets.bomb_url if "gzip_bomb" in switches else None
+    redirected = "hostile_links" in switches and site.slug == HOSTILE_SITE
+    reports = tuple(expected_report(site, p, busy, bomb)
                     for p in sorted(site.posts.values(), key=lambda p: p.id)
-                    if p.report_year is not None)
-    owns_busy = busy is not None and any(busy == site.attachment_url(p.id, a)
-                                         for p in site.posts.values() for a in p.attachments)
-    errors = (ExpectedError(busy, ErrorKind.NOT_A_DOCUMENT),) if owns_busy else ()
+                    if p.report_year is not None
+                    and not (redirected and p.report_year == HOSTILE_REDIRECT_YEAR))
+    owned = {site.attachment_url(p.id, a) for p in site.posts.values() for a in p.attachments}
+    errors = (ExpectedError(busy, ErrorKind.NOT_A_DOCUMENT),) if busy in owned else ()
+    errors += (ExpectedError(bomb, ErrorKind.TOO_LARGE),) if bomb in owned else ()
+    if "hostile_links" in switches:
+        errors += hostile_errors(site)
     return ExpectedSite(site.slug, reports=reports, errors=errors)
 
 
