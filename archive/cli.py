@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from archive import verify, warc
-from archive.crawl import ArchiveBusy
+from archive.lock import ArchiveBusy
 from archive.serve import add_serve_arguments, cmd_serve
 from archive.db import ArchiveError
 from archive.sites import DEFAULT_SITES_FILE, SiteConfigError

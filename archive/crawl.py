@@ -8,18 +8,15 @@ Example::
 
 from __future__ import annotations
 
-import fcntl
-import os
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archive.lock import ArchiveBusy, run_lock  # noqa: F401 — ArchiveBusy is part of this API
 from archive.reports import build_reports
 from archive.sites import DEFAULT_SITES_FILE, load_sites
-from archive.store import ArchiveWriter
 from crawler.selection import parse_year_range
 
 
@@ -54,35 +51,10 @@ def crawl_settings(options: CrawlOptions) -> Settings:
         "AUTOTHROTTLE_START_DELAY": delay,
         "AUTOTHROTTLE_ENABLED": delay > 0,
         "LOG_LEVEL": options.log_level,
+        "GKARCHIVE_RUN_LOCKED": True,  # run_crawl holds the lock for the whole run
     }, priority="cmdline")
     settings.setdict(options.settings, priority="cmdline")
     return settings
-
-
-class ArchiveBusy(RuntimeError):
-    """Another crawl, backfill or reextract holds the archive's run lock."""
-
-
-@contextmanager
-def run_lock(db: Path):
-    """An exclusive lock beside the archive, so that runs never overlap. The lock dies with
-    its process (fcntl), so whoever holds it next marks runs left 'running' as interrupted."""
-    path = Path(f"{db}.lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ArchiveBusy(f"{db}: another gkarchive run is using this archive") from None
-        handle.write(str(os.getpid()))
-        handle.flush()
-        if Path(db).exists():
-            writer = ArchiveWriter.open(db)
-            try:
-                writer.mark_interrupted_runs()
-            finally:
-                writer.close()
-        yield
 
 
 def run_crawl(options: CrawlOptions, command: str = "crawl") -> dict:

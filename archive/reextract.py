@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archive.crawl import run_lock
+from archive.lock import run_lock
 from archive.db import open_db
 from archive.reports import build_reports, versions
 from archive.store import ArchiveWriter

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import logging
 import weakref
+from contextlib import ExitStack
+from pathlib import Path
 
 from scrapy import signals
 
+from archive.lock import run_lock
 from archive.sites import SitesFile, load_sites
 from archive.store import ArchiveWriter, Exchange
 from archive.summary import summarize_run
@@ -31,6 +34,10 @@ class ArchiveSession:
         self.selected: list[str] = []
         self.summary: dict = {}
         self.known: dict[str, dict[int, tuple[str, bool]]] = {}
+        # `scrapy crawl gkmlpt` takes the run lock here; `gkarchive crawl` already holds it.
+        self._lock = ExitStack()
+        if not settings.getbool("GKARCHIVE_RUN_LOCKED"):
+            self._lock.enter_context(run_lock(Path(self.db_path)))
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -70,6 +77,7 @@ class ArchiveSession:
         status = "finished" if reason == "finished" else "interrupted"
         self.writer.finish_run(self.run_id, status, reason, self.summary)
         self.writer.close()
+        self._lock.close()
 
     def record(self, exchange: Exchange) -> int:
         return self.writer.record_fetch(exchange)

@@ -11,6 +11,7 @@ GKARCHIVE_DB = "data/archive.db"
 GKARCHIVE_SITES_FILE = str(DEFAULT_SITES_FILE)
 GKARCHIVE_PROXY = None
 GKARCHIVE_ALLOW_LOOPBACK = False
+GKARCHIVE_RUN_LOCKED = False  # True when the caller (gkarchive crawl) holds the run lock
 GKARCHIVE_RETRY_BASE = 1.0
 GKARCHIVE_RETRY_CAP = 30.0
 

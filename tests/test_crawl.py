@@ -166,3 +166,16 @@ def test_bad_arguments_are_clear_errors(tmp_path):
         result = subprocess.run([*GKARCHIVE, "crawl", "--db", str(tmp_path / "x.db"), *args],
                                 cwd=REPO, capture_output=True, text=True, timeout=60)
         assert result.returncode == 2 and message in result.stderr
+
+
+def test_scrapy_crawl_takes_the_run_lock_too(tmp_path):
+    from archive.lock import run_lock
+
+    db = tmp_path / "archive.db"
+    with run_lock(db):
+        result = subprocess.run(
+            [str(REPO / ".venv" / "bin" / "scrapy"), "crawl", "gkmlpt", "-a", "site=dg-zjj",
+             "-s", f"GKARCHIVE_DB={db}", "-s", f"GKARCHIVE_SITES_FILE={PORTAL_SITES}"],
+            cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "another gkarchive run is using this archive" in result.stderr
