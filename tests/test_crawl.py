@@ -179,3 +179,26 @@ def test_scrapy_crawl_takes_the_run_lock_too(tmp_path):
             cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "another gkarchive run is using this archive" in result.stderr
+
+
+def test_http_only_and_disabled_site_overrides(plain_portal, tmp_path):
+    sites = PORTAL_SITES.read_text(encoding="utf-8")
+    custom = tmp_path / "sites.toml"
+    custom.write_text(
+        sites.replace('allowed_hosts = ["www.huadu.gov.cn"]',
+                      'allowed_hosts = ["www.huadu.gov.cn"]\nhttp_only = true', 1)
+        .replace('allowed_hosts = ["zjj.dg.gov.cn"]',
+                 'allowed_hosts = ["zjj.dg.gov.cn"]\nenabled = false\n'
+                 'disabled_reason = "moved to a new platform"'), encoding="utf-8")
+    db = tmp_path / "archive.db"
+    result = crawl(plain_portal.url, db, "--sites", str(custom), "--site", "huadu-shiling")
+    assert result.returncode == 0, result.stderr[-2000:]
+    with sqlite3.connect(db) as conn:
+        schemes = {url.split(":")[0] for (url,) in conn.execute("SELECT url FROM fetches")}
+        assert schemes == {"http"}
+        assert conn.execute("SELECT count(*) FROM posts").fetchone()[0] == 5
+    everything = crawl(plain_portal.url, tmp_path / "all.db", "--sites", str(custom))
+    assert "dg-zjj" not in everything.stdout
+    named = crawl(plain_portal.url, tmp_path / "named.db", "--sites", str(custom), "--site", "dg-zjj")
+    assert named.returncode == 1
+    assert "moved to a new platform" in named.stdout or "disabled" in named.stdout
