@@ -26,6 +26,7 @@ from archive.document import Document
 from archive.store import utcnow
 
 WORKERS = 2
+POOL_BATCH = 40  # documents per pool of workers
 
 
 @dataclass(frozen=True)
@@ -147,23 +148,29 @@ def build_reports(db_path, run_id: int, *, sites=None, years=None, only_run=None
 
 
 def _extract_all(db, db_path, todo, run_id, summary, workers, progress) -> None:
+    """Extract in a pool of worker processes, renewed every ``POOL_BATCH`` documents so that
+    no worker grows for ever (``max_tasks_per_child`` can hang on Python 3.11: gh-115634)."""
     extractor_version, parser_version = versions()
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             max_tasks_per_child=25) as pool:
-        futures = [(sha, name, pool.submit(extract_blob, str(db_path), sha, name))
-                   for sha, name in todo]
-        for sha, name, future in futures:
-            try:
-                result = future.result()
-            except Exception as exc:  # noqa: BLE001 — a crashed worker is a recorded failure
-                result = _result(Document(status="converter_failed", format="",
-                                          reason=f"worker failed: {type(exc).__name__}: {exc}"), None)
-            _store_extraction(db, sha, name, result, run_id, extractor_version, parser_version)
-            summary.extracted += 1
-            summary.by_status[result["status"]] = summary.by_status.get(result["status"], 0) + 1
-            if progress:
-                progress(name)
+    for start in range(0, len(todo), POOL_BATCH):
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [(sha, name, pool.submit(extract_blob, str(db_path), sha, name))
+                       for sha, name in todo[start:start + POOL_BATCH]]
+            for sha, name, future in futures:
+                result = _worker_result(future)
+                _store_extraction(db, sha, name, result, run_id, extractor_version, parser_version)
+                summary.extracted += 1
+                summary.by_status[result["status"]] = summary.by_status.get(result["status"], 0) + 1
+                if progress:
+                    progress(name)
+
+
+def _worker_result(future) -> dict:
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 — a crashed worker is a recorded failure
+        return _result(Document(status="converter_failed", format="",
+                                reason=f"worker failed: {type(exc).__name__}: {exc}"), None)
 
 
 def _store_extraction(db, sha, name, result, run_id, extractor_version, parser_version) -> None:

@@ -83,6 +83,29 @@ def measure(repeat: int) -> tuple[dict[str, list[float]], list[float]]:
     return rows, ocr_per_page
 
 
+def worker_peak_rss_mb(path: Path) -> float:
+    """Peak RSS of a fresh extraction worker process (Python, not its converter children)
+    extracting ``path``: ``ru_maxrss`` of that process from ``wait4``."""
+    import os
+    import subprocess
+
+    code = "import sys; from archive.extract import extract_file; extract_file(sys.argv[1])"
+    proc = subprocess.Popen([sys.executable, "-c", code, str(path)], cwd=REPO)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise RuntimeError(f"extracting {path.name} failed ({proc.returncode})")
+    return usage.ru_maxrss / 1024
+
+
+def largest_documents() -> list[Path]:
+    """The largest fixture file, and the scanned PDF (OCR) when it is another one."""
+    found = [p for p in documents() if p.exists()]
+    largest = max(found, key=lambda p: p.stat().st_size)
+    scans = [p for p in found if "scan" in p.name and p != largest]
+    return [largest, *scans]
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]

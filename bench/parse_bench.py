@@ -40,21 +40,25 @@ def documents(with_slow: bool) -> dict[str, Document]:
     return docs
 
 
+def measure(docs: dict[str, Document], rounds: int) -> list[float]:
+    """Median parse seconds of each document over ``rounds``, sorted."""
+    per_report: list[float] = []
+    for name, doc in docs.items():
+        times = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            parse_document(doc, path=name)
+            times.append(time.perf_counter() - start)
+        per_report.append(statistics.median(times))
+    return sorted(per_report)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--with-slow", action="store_true", help="also DOC/WPS/XLS/PNG/scans")
     args = parser.parse_args()
-    docs = documents(args.with_slow)
-    per_report: list[float] = []
-    for name, doc in docs.items():
-        times = []
-        for _ in range(args.rounds):
-            start = time.perf_counter()
-            parse_document(doc, path=name)
-            times.append(time.perf_counter() - start)
-        per_report.append(statistics.median(times))
-    per_report.sort()
+    per_report = measure(documents(args.with_slow), args.rounds)
     p95 = per_report[min(len(per_report) - 1, int(round(0.95 * (len(per_report) - 1))))]
     print(f"{len(per_report)} reports, {args.rounds} rounds each: parse median "
           f"{statistics.median(per_report) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, "

@@ -87,22 +87,44 @@ left join report_cells c on c.report_id = r.id and c.key = l.key
 where r.id = cast(:report_id as integer)
 order by l.ord"""
 
+# The pivots read only the one report's cells (the report_t3/report_t4 views pivot every
+# report first: seconds on a 50,000-report archive, see docs/benchmarks.md).
 T3_SQL = f"""with layout(ord, row_key, grp, label, templates) as (values
-  {_values(t3_layout())})
+  {_values(t3_layout())}),
+t as (select row_key,
+         max(case col_key when 'natural' then value end) as natural,
+         max(case col_key when 'commercial' then value end) as commercial,
+         max(case col_key when 'research' then value end) as research,
+         max(case col_key when 'public_interest' then value end) as public_interest,
+         max(case col_key when 'legal_service' then value end) as legal_service,
+         max(case col_key when 'org_other' then value end) as org_other,
+         max(case col_key when 'total' then value end) as total
+       from report_cells
+       where report_id = cast(:report_id as integer) and table_name = 't3'
+       group by row_key)
 select l.grp, l.label, t.natural, t.commercial, t.research, t.public_interest,
        t.legal_service, t.org_other, t.total, l.row_key
 from reports r
 join layout l
-left join report_t3 t on t.report_id = r.id and t.row_key = l.row_key
+left join t on t.row_key = l.row_key
 where r.id = cast(:report_id as integer) and (instr(l.templates, r.template) > 0 or t.row_key is not null)
 order by l.ord"""
 
 T4_SQL = f"""with layout(ord, grp, label) as (values
-  {_values([(i, g, T4_LABELS[g]) for i, g in enumerate(T4_GROUPS, start=1)])})
+  {_values([(i, g, T4_LABELS[g]) for i, g in enumerate(T4_GROUPS, start=1)])}),
+t as (select row_key as grp,
+         max(case col_key when 'upheld' then value end) as upheld,
+         max(case col_key when 'corrected' then value end) as corrected,
+         max(case col_key when 'other' then value end) as other,
+         max(case col_key when 'pending' then value end) as pending,
+         max(case col_key when 'total' then value end) as total
+       from report_cells
+       where report_id = cast(:report_id as integer) and table_name = 't4'
+       group by row_key)
 select l.label, t.upheld, t.corrected, t.other, t.pending, t.total, l.grp
 from reports r
 join layout l
-left join report_t4 t on t.report_id = r.id and t.grp = l.grp
+left join t on t.grp = l.grp
 where r.id = cast(:report_id as integer)
 order by l.ord"""
 
@@ -185,16 +207,21 @@ join sites s on s.slug = r.site
 where c.report_id = cast(:report_id as integer) and c.key = :key
 order by f.fetched_at"""
 
-SEARCH_SQL = """select report_id, site, year, title,
-       snippet(report_search, 1, '【', '】', '…', 16) as excerpt
-from report_search
-where length(:q) >= 3 and report_search match '"' || replace(:q, '"', '""') || '"'
+# At most 200 matches: the best-ranked for FTS queries (snippets only for those), the first
+# found for the 1-2 character fallback, which has to scan (trigram cannot match it).
+SEARCH_SQL = """select * from (
+  select report_id, site, year, title,
+         snippet(report_search, 1, '【', '】', '…', 16) as excerpt
+  from report_search
+  where length(:q) >= 3 and report_search match '"' || replace(:q, '"', '""') || '"'
+  order by rank limit 200)
 union all
-select report_id, site, year, title,
-       substr(body, max(1, instr(body, :q) - 16), 40) as excerpt
-from report_search
-where length(:q) between 1 and 2 and (instr(title, :q) > 0 or instr(body, :q) > 0)
-order by year desc, site"""
+select * from (
+  select report_id, site, year, title,
+         substr(body, max(1, instr(body, :q) - 16), 40) as excerpt
+  from report_search
+  where length(:q) between 1 and 2 and (instr(title, :q) > 0 or instr(body, :q) > 0)
+  limit 200)"""
 
 
 def _query(sql: str, title: str, description: str) -> dict:

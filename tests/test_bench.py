@@ -1,0 +1,70 @@
+"""The benchmark code runs (tiny sizes), so ``make bench`` cannot rot between runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench import archive_bench, bigportal, parse_bench
+from bench.bare_spider import fetched_urls
+from bench.crawl_bench import measured_run, scrapy_command, start_portal
+from bench.procwatch import ProcessWatch
+from bench.report import Section, Target, render
+from tests.portal import Portal
+
+
+def test_bigportal_grows_every_site():
+    portal = Portal()
+    before = {slug: len(site.posts) for slug, site in portal.sites.items()}
+    bigportal.grow(portal, news=5, reports=2)
+    for slug, site in portal.sites.items():
+        assert len(site.posts) == before[slug] + 7
+        assert sum(p.report_year is not None for p in site.posts.values()) >= 2
+
+
+def test_crawl_and_bare_replay_of_a_tiny_portal(tmp_path: Path):
+    db = tmp_path / "crawl.db"
+    portal, proxy = start_portal(news=3, reports=1)
+    try:
+        run = measured_run(scrapy_command(db, proxy, "gkarchive-bench-test"), db)
+        out = subprocess.run([sys.executable, "-m", "bench.bare_spider", "--db", str(db),
+                              "--proxy", proxy], capture_output=True, text=True, timeout=60,
+                             cwd=archive_bench.REPO, check=True).stdout
+    finally:
+        portal.terminate()
+        portal.wait(timeout=30)
+    replay = json.loads(out.strip().splitlines()[-1])
+    assert run.requests == len(fetched_urls(str(db), 1)) == replay["requests"]
+    assert replay["responses"] == replay["requests"] and run.rss_mb > 0
+    assert {"detail", "attachment", "list"} <= set(run.kinds)
+
+
+def test_process_watch_sees_a_child():
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.5)"])
+    with ProcessWatch(proc.pid, interval=0.02) as watch:
+        proc.wait()
+    assert watch.peak_mb(proc.pid) > 1
+
+
+def test_archive_bench_on_a_small_archive(tmp_path: Path):
+    samples = archive_bench.sample_reports()[:2]
+    rate, per_report = archive_bench.write_path_rate(tmp_path / "w.db", samples, reports=10)
+    assert rate > 0 and per_report > 0
+    facts = archive_bench.build_archive(tmp_path / "a.db", samples, reports=30, batch=10)
+    assert facts.reports == 30 and facts.cells > 30 * 100
+    timings = archive_bench.time_canned_queries(tmp_path / "a.db", facts, repeat=1)
+    timings += archive_bench.time_rewrites(tmp_path / "a.db", facts, repeat=1)
+    assert timings and all(t.status == 200 for t in timings)
+    by_name = {t.name: t.rows for t in timings}
+    assert by_name["report_t3 (report-scoped)"] == by_name["report_t3"]
+
+
+def test_parse_measure_and_render():
+    docs = dict(list(parse_bench.documents(with_slow=False).items())[:2])
+    assert len(parse_bench.measure(docs, rounds=1)) == 2
+    text = render([Section("S", "`cmd`", ["body"], [Target("t", "1 ms", True)])], ["CPU: x"],
+                  time.perf_counter())
+    assert "| t | 1 ms | met |" in text and "## S" in text
