@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from archive.db import open_db, unit_of_work
 from archive.document import Document
+from archive.search import index_report
 from archive.store import utcnow
 
 WORKERS = 2
@@ -232,7 +233,7 @@ def _replace_report(db, row: dict, record: dict, raw: dict) -> None:
     if known:
         report_id = known[0]
         db["reports"].update(report_id, row)
-        for table in ("report_cells", "report_checks", "report_sections", "report_search"):
+        for table in ("report_cells", "report_checks", "report_sections"):
             db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
     else:
         report_id = db["reports"].insert(row).last_pk
@@ -248,5 +249,5 @@ def _replace_report(db, row: dict, record: dict, raw: dict) -> None:
     sections = record.get("sections", {})
     db["report_sections"].insert_all(
         ({"report_id": report_id, "number": n, "text": t} for n, t in sections.items()))
-    db.execute("INSERT INTO report_search (title, body, site, year, report_id) VALUES (?,?,?,?,?)",
-               [row["title"], "\n".join(sections.values()), row["site"], row["year"], report_id])
+    index_report(db, report_id, row["title"], "\n".join(sections.values()), row["site"],
+                 row["year"])

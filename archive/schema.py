@@ -261,3 +261,16 @@ def m002_history_and_reports(db) -> None:
             FROM report_cells WHERE table_name = 't2'
         """,
     )
+
+
+@MIGRATIONS()
+def m003_short_query_search(db) -> None:
+    """An index for one- and two-character Chinese queries (see ``archive.search``)."""
+    from archive.search import short_tokens
+
+    db.execute("CREATE VIRTUAL TABLE report_search_short USING fts5("
+               "title, body, report_id UNINDEXED, tokenize = 'unicode61')")
+    for report_id, title, body in db.execute(
+            "SELECT report_id, title, body FROM report_search").fetchall():
+        db.execute("INSERT INTO report_search_short (title, body, report_id) VALUES (?,?,?)",
+                   [short_tokens(title), short_tokens(body), report_id])

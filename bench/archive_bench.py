@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive.search import short_tokens
 from bench.machine import median, p95
 
 REPO = Path(__file__).resolve().parents[1]
@@ -198,6 +199,8 @@ def build_archive(path: Path, samples: list[Sample], reports: int = 50_000,
         conn.executemany("INSERT INTO report_sections VALUES (?,?,?)", section_rows)
         conn.executemany("INSERT INTO report_search (title, body, site, year, report_id) "
                          "VALUES (?,?,?,?,?)", search_rows)
+        conn.executemany("INSERT INTO report_search_short (title, body, report_id) VALUES (?,?,?)",
+                         [(short_tokens(t), short_tokens(b), rid) for t, b, _, _, rid in search_rows])
         conn.execute("COMMIT")
         cells += len(cell_rows)
         checks += len(check_rows)

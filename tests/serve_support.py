@@ -19,6 +19,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive.search import index_report
 from archive.db import open_db
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -141,8 +142,7 @@ def _add_report(conn, facts, site, golden_name, year, post_id, run_id, att_name,
                      (report_id, check["rule"], check["scope"], check["status"], check.get("detail")))
     for number, text in golden["sections"].items():
         conn.execute("insert into report_sections values (?, ?, ?)", (report_id, number, text))
-    conn.execute("insert into report_search (title, body, site, year, report_id) values (?, ?, ?, ?, ?)",
-                 (title, "\n".join(golden["sections"].values()), site, year, report_id))
+    index_report(conn, report_id, title, "\n".join(golden["sections"].values()), site, year)
     key = (site, year)
     facts.report_ids[key], facts.golden[key], facts.blobs[key] = report_id, golden, body
     facts.attachment_names[key], facts.fetch_ids[key] = att_name, att_fetch

@@ -129,7 +129,7 @@ def test_cell_provenance_follows_the_chain(ds, facts):
     assert chain["region"] == "广东省广州市花都区狮岭镇" and '"enabled": true' in chain["site_config"]
 
 
-@pytest.mark.parametrize("q, method", [("年报", "substring"), ("年", "substring"),
+@pytest.mark.parametrize("q, method", [("年报", "pairs"), ("年", "pairs"),
                                        ("政府信息公开", "fts")])
 def test_search_finds_short_and_long_queries(ds, facts, q, method):
     answer = get(ds, "/-/search", q=q, _format="json").json()

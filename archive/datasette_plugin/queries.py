@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from archive.report.keys import (T2_ROWS_BY_TEMPLATE, T3_LABELS, T3_ROWS_2019, T3_ROWS_2021,
                                  T4_GROUPS, Template)
+from archive.search import SEARCH_SQL
 
 T2_BLOCKS = {
     "regulations": "第二十条第（一）项", "normative_docs": "第二十条第（一）项",
@@ -178,12 +179,12 @@ select 'report', 'built', r.site, r.post_id, r.title, cast(r.year as text)
   from reports r, newest n where r.run_id = n.run_id
 order by 1, 3, 4"""
 
-ATTACHMENTS_BY_FORMAT_SQL = """with latest as (
-  select sha256, status, format, max(id) as id from extractions group by sha256)
-select lower(coalesce(a.ext, '')) as ext, coalesce(e.format, '') as format,
-       a.status as fetch_status, coalesce(e.status, 'not extracted') as extraction_status,
+ATTACHMENTS_BY_FORMAT_SQL = """select lower(coalesce(a.ext, '')) as ext,
+       coalesce(e.format, '') as format, a.status as fetch_status,
+       coalesce(e.status, 'not extracted') as extraction_status,
        count(*) as attachments, count(distinct a.site) as sites
-from attachments a left join latest e on e.sha256 = a.sha256
+from attachments a
+left join extractions e on e.id = (select max(x.id) from extractions x where x.sha256 = a.sha256)
 group by 1, 2, 3, 4
 order by attachments desc, ext"""
 
@@ -206,23 +207,6 @@ left join fetches ref on ref.id = f.referer_fetch_id
 join sites s on s.slug = r.site
 where c.report_id = cast(:report_id as integer) and c.key = :key
 order by f.fetched_at"""
-
-# At most 200 matches: the best-ranked for FTS queries (snippets only for those), the first
-# found for the 1-2 character fallback, which has to scan (trigram cannot match it).
-SEARCH_SQL = """select * from (
-  select report_id, site, year, title,
-         snippet(report_search, 1, '【', '】', '…', 16) as excerpt
-  from report_search
-  where length(:q) >= 3 and report_search match '"' || replace(:q, '"', '""') || '"'
-  order by rank limit 200)
-union all
-select * from (
-  select report_id, site, year, title,
-         substr(body, max(1, instr(body, :q) - 16), 40) as excerpt
-  from report_search
-  where length(:q) between 1 and 2 and (instr(title, :q) > 0 or instr(body, :q) > 0)
-  limit 200)"""
-
 
 def _query(sql: str, title: str, description: str) -> dict:
     return {"sql": sql, "title": title, "description": description, "write": False}
@@ -271,6 +255,6 @@ CANNED_QUERIES: dict[str, dict] = {
         "下载记录、引导页面和站点配置的完整来源。One row per fetch of the source document."),
     "search_reports": _query(
         SEARCH_SQL, "全文检索 / Search the reports",
-        "检索年报标题和正文（:q）。三个字以上用 FTS5 trigram 索引，一两个字（如“年报”）逐行匹配。"
-        "Full-text search; 1–2 character queries fall back to substring matching."),
+        "检索年报标题和正文（:q）。三个字以上用 FTS5 trigram 索引，一两个字（如“年报”）用双字索引。"
+        "Full-text search; 1–2 character queries use an index of character pairs."),
 }

@@ -1,8 +1,8 @@
 """``/-/search?q=``: search report titles and bodies, one or two characters included.
 
-The archive's ``report_search`` uses FTS5's trigram tokenizer, which cannot match a query
-shorter than three characters (``年报``): those fall back to substring matching, the same
-SQL as the ``search_reports`` canned query. ``&_format=json`` answers JSON.
+Queries of three characters or more use ``report_search`` (FTS5 trigram); one or two
+characters (``年报``) use ``report_search_short`` (character pairs; see ``archive.search``):
+the same SQL as the ``search_reports`` canned query. ``&_format=json`` answers JSON.
 
 Example::
 
@@ -33,5 +33,5 @@ async def search_page(datasette, request):
 
 
 def _method(q: str) -> str:
-    """How a query is matched: ``fts`` (trigram index) or ``substring`` (1–2 characters)."""
-    return "fts" if len(q) >= 3 else "substring"
+    """How a query is matched: ``fts`` (trigram index) or ``pairs`` (1–2 characters)."""
+    return "fts" if len(q) >= 3 else "pairs"
