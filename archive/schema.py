@@ -274,3 +274,21 @@ def m003_short_query_search(db) -> None:
             "SELECT report_id, title, body FROM report_search").fetchall():
         db.execute("INSERT INTO report_search_short (title, body, report_id) VALUES (?,?,?)",
                    [short_tokens(title), short_tokens(body), report_id])
+
+
+@MIGRATIONS()
+def m004_query_indexes(db) -> None:
+    """Indexes for the canned queries of ``gkarchive serve`` (docs/benchmarks.md)."""
+    _execute_script(
+        db,
+        """
+        CREATE INDEX posts_first_run ON posts(first_run);
+        CREATE INDEX posts_removed_run ON posts(removed_run);
+        CREATE INDEX attachments_first_run ON attachments(first_run);
+        CREATE INDEX attachments_sha256 ON attachments(sha256);
+        CREATE INDEX post_versions_run ON post_versions(run_id);
+        CREATE INDEX attachment_versions_run ON attachment_versions(run_id);
+        CREATE INDEX reports_run ON reports(run_id);
+        CREATE INDEX report_checks_status ON report_checks(status, report_id)
+        """,
+    )
