@@ -89,7 +89,7 @@ def test_browse_index_query_search_and_chart(server, tmp_path):
         page.goto(base + "/-/search")
         page.fill("input[name=q]", "年报")
         page.click("input[type=submit]")
-        assert "逐字匹配" in page.locator(".search-summary").inner_text()
+        assert "双字索引" in page.locator(".search-summary").inner_text()
         assert page.locator("table.rows-and-columns tbody tr").count() == 1
         assert "凤岗镇2019年政府信息公开年报" in page.content()
         page.screenshot(path=str(tmp_path / "search.png"), full_page=True)
