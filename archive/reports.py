@@ -141,7 +141,13 @@ def build_reports(db_path, run_id: int, *, sites=None, years=None, only_run=None
 
         with progress_reporter("extracting", total=len(todo)) as advance:
             _extract_all(db, db_path, todo, run_id, summary, workers, progress or advance)
+    fresh = {sha for sha, _ in todo}
+    built = {(site, year) for site, year in db.execute("SELECT site, year FROM reports")}
     for (site, year), candidates in sorted(groups.items()):
+        # A report is rewritten when one of its documents was (re-)read, or when it has none
+        # yet: an unchanged night rewrites nothing.
+        if (site, year) in built and not any(c.sha256 in fresh for c in candidates):
+            continue
         _write_report(db, site, year, candidates, run_id)
         summary.reports += 1
     db.conn.close()

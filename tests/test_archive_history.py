@@ -72,7 +72,8 @@ def test_three_nights_new_changed_removed_then_unchanged(tmp_path):
     assert one(db, "SELECT count(*) FROM blobs WHERE first_run = 3") == 0
     assert one(db, "SELECT count(*) FROM fetches WHERE run_id = 3 AND new_blob = 1") == 0
     assert one(db, "SELECT count(*) FROM blobs") > blobs_first
-    assert "0 documents extracted" in third.stdout
+    assert "0 documents extracted" in third.stdout and "0 reports written" in third.stdout
+    assert one(db, "SELECT count(*) FROM reports WHERE run_id = 3") == 0
 
 
 def test_revisit_uses_validators_and_keeps_unchanged_bytes(tmp_path):

@@ -14,9 +14,7 @@ import pytest
 DOCUMENTS = Path(__file__).parent / "fixtures" / "documents"
 TRUTHS = sorted(DOCUMENTS.glob("*.truth.json"))
 # Known gaps, with the reason; the test still runs them and must not pass silently.
-KNOWN_GAPS = {
-    "dg-qingxi-2021-scan": "scanned image-only PDF: OCR digits and labels too noisy (58/200 cells)",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _document(truth_path: Path) -> Path:

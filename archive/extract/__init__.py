@@ -39,7 +39,7 @@ from archive.extract.textutil import decode_text
 __all__ = ["EXTRACTOR_VERSION", "Limits", "extract", "extract_file", "render_tables",
            "render_text"]
 
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.1.0"  # 1.1.0: deskew and per-cell OCR of scanned tables
 # Declared formats that are never legitimately HTML (Word can save HTML as .doc, so not doc).
 BINARY_FORMATS = {"pdf", "docx", "xls", "xlsx", "ofd", "zip", "image", "rtf"}
 
