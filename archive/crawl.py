@@ -14,7 +14,7 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from archive.lock import ArchiveBusy, run_lock  # noqa: F401 — ArchiveBusy is part of this API
+from archive.lock import run_lock
 from archive.reports import build_reports
 from archive.sites import DEFAULT_SITES_FILE, load_sites
 from crawler.selection import parse_year_range

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from archive.lock import run_lock
-from archive.db import open_db
 from archive.reports import build_reports, versions
 from archive.store import ArchiveWriter
 from crawler.selection import parse_year_range

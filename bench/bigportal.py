@@ -12,11 +12,10 @@ Example::
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from tests.portal.__main__ import serve_until_signalled
 from tests.portal import Portal
 from tests.portal.filler import family
 from tests.portal.model import Attachment, Post
@@ -77,14 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     portal = Portal(port=args.port)
     grow(portal, args.news, args.reports)
-    done = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: done.set())
-    portal.start()
-    print(f"portal listening on {portal.url}", flush=True)
-    done.wait()
-    portal.stop()
-    return 0
+    return serve_until_signalled(portal)
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ def crawl_section(scratch: Path, args) -> Section:
     nightly_kinds = ", ".join(f"{k} {v}" for k, v in sorted(n.kinds.items()))
     body_nightly = [
         "", "**Nightly (unchanged re-crawl of the big portal)**", "",
-        f"| run | requests | bytes |", "| --- | ---: | ---: |",
+        "| run | requests | bytes |", "| --- | ---: | ---: |",
         f"| first crawl | {r.first.requests} | {r.first.bytes:,} |",
         f"| unchanged re-crawl | {n.requests} ({n.requests / r.first.requests:.1%}) | "
         f"{n.bytes:,} ({n.bytes / r.first.bytes:.1%}) |", "",

@@ -13,10 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-render = pytest.importorskip("tests.fixtures.render")
-extract = pytest.importorskip("archive.extract")
-
-from archive.report import CheckStatus, parse_document  # noqa: E402
+from archive import extract
+from archive.report import CheckStatus, parse_document
+from tests.fixtures import render
 
 ANOMALIES = [None, ("T3-BAL", "natural"), ("T3-RES", "total"), ("T3-ROW", "granted"),
              ("T4-SUM", "review"), ("T4-SUM", "suit_after_review")]

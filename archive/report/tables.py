@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from archive.report.keys import (
     T2_HEADER_WORDS, T2_ROWS_BY_TEMPLATE, T3_COLS, T3_LABELS, T3_ROWS_2021_ONLY, T4_KEYS,
-    Template, ValueKind, value_kind,
+    Template, value_kind,
 )
 from archive.report.labels import LabelIndex, label_key, suffix_match
 from archive.report.rows import RawRow, Side, align

@@ -33,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, DocumentsMissing) as err:
         print(err, file=sys.stderr)
         return 2
+    return serve_until_signalled(portal)
+
+
+def serve_until_signalled(portal: Portal) -> int:
+    """Start ``portal``, announce its URL on stdout, serve until SIGINT or SIGTERM."""
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
