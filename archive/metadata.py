@@ -96,6 +96,14 @@ TABLES: dict[str, dict] = {
         "cells_missing": "缺失的单元格数", "checks_failed": "未通过的校验数 / failed checks",
         "source_anomalies": "原文自身不一致 / source anomalies", "run_id": "生成该年报的运行"},
         facets=("site", "year", "template"), derived=True, sort_desc="year"),
+    "report_overview": _table(
+        "年报一览 / Reports overview", "每份年报一行，含地区和状态，可按站点、地区、年度、模板、"
+        "状态筛选。One row per report with its region and a status (ok, incomplete, "
+        "source_anomaly, checks_failed, unreadable).", {
+            "region": "行政区划 / region", "status": "状态：ok 完整、incomplete 缺格、source_anomaly "
+            "原文不一致、checks_failed 校验失败、unreadable 无法读取 / status",
+            "source_sha256": "所选原始文件 / chosen document (blobs.sha256)"},
+        facets=("site", "region", "year", "template", "status"), derived=True, sort_desc="year"),
     "report_cells": _table("年报单元格 / Report cells", "每个单元格一行；键见 report-schema.md。", {
         "key": "规范键 / canonical key, e.g. t3.new_received.total",
         "table_name": "表 / t2, t3, t4", "row_key": "行键 / row key", "col_key": "列键 / column key",

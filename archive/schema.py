@@ -292,3 +292,23 @@ def m004_query_indexes(db) -> None:
         CREATE INDEX report_checks_status ON report_checks(status, report_id)
         """,
     )
+
+
+@MIGRATIONS()
+def m005_report_overview(db) -> None:
+    """One row per report with its site's region and a status, for faceting in datasette."""
+    db.execute(
+        """
+        CREATE VIEW report_overview AS
+        SELECT r.id AS report_id, r.site, s.name AS site_name, s.region, r.year, r.agency,
+               r.title, r.template,
+               CASE WHEN r.template = 'unknown' OR r.cells_found = 0 THEN 'unreadable'
+                    WHEN r.checks_failed > r.source_anomalies THEN 'checks_failed'
+                    WHEN r.source_anomalies > 0 THEN 'source_anomaly'
+                    WHEN r.cells_missing > 0 THEN 'incomplete'
+                    ELSE 'ok' END AS status,
+               r.cells_found, r.cells_missing, r.checks_failed, r.source_anomalies,
+               r.source_name, r.source_sha256, r.chosen_because, r.run_id
+        FROM reports r JOIN sites s ON s.slug = r.site
+        """
+    )

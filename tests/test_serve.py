@@ -209,3 +209,11 @@ def test_refuses_a_missing_or_unmigrated_file(tmp_path):
     sqlite3.connect(tmp_path / "empty.db").execute("create table x (y)").connection.close()
     with pytest.raises(ArchiveError, match="not a current archive"):
         make_datasette(tmp_path / "empty.db")
+
+
+def test_report_overview_facets_on_site_region_year_template_and_status(ds):
+    answer = get(ds, "/archive/report_overview.json", _shape="objects").json()
+    names = {facet for facet in answer["facet_results"]}
+    assert {"site", "region", "year", "template", "status"} <= set(names)
+    statuses = {row["status"] for row in answer["rows"]}
+    assert "source_anomaly" in statuses and "ok" in statuses
