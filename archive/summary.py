@@ -1,12 +1,14 @@
-"""What a run did, per site: reports seen and new, attachments archived and failed, errors.
+"""What a run did, per site: report posts seen, new, changed, unchanged and removed;
+attachments archived and failed; errors.
 
 A site that yields zero annual reports is an error: gkmlpt sites publish one every year.
 
 Example::
 
     >>> summarize_run(db, run_id=3, sites=["dg-fenggang"])["sites"]["dg-fenggang"]
-    {'reports': 5, 'new_reports': 0, 'attachments_ok': 6, 'attachments_failed': 0,
-     'new_blobs': 0, 'errors': 0, 'status': 'ok', 'problems': []}
+    {'reports': 5, 'new_reports': 0, 'changed': 1, 'unchanged': 4, 'removed': 0,
+     'attachments_ok': 6, 'attachments_failed': 0, 'new_blobs': 0, 'errors': 0,
+     'status': 'ok', 'problems': []}
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ def summarize_site(db, run_id: int, site: str) -> dict:
                      [site, run_id])
     new_reports = _count(db, "SELECT count(*) FROM posts WHERE site = ? AND first_run = ?",
                          [site, run_id])
+    changed = _count(db, "SELECT count(DISTINCT post_id) FROM post_versions WHERE site = ? "
+                         "AND run_id = ? AND change = 'changed'", [site, run_id])
+    removed = _count(db, "SELECT count(*) FROM posts WHERE site = ? AND removed_run = ?",
+                     [site, run_id])
     attachments_ok = _count(
         db, "SELECT count(*) FROM attachments WHERE site = ? AND last_run = ? AND status = 'ok'",
         [site, run_id])
@@ -37,7 +43,9 @@ def summarize_site(db, run_id: int, site: str) -> dict:
     if reports == 0:
         problems.insert(0, "zero annual reports found")
     return {
-        "reports": reports, "new_reports": new_reports, "attachments_ok": attachments_ok,
+        "reports": reports, "new_reports": new_reports, "changed": changed,
+        "unchanged": reports - new_reports - changed, "removed": removed,
+        "attachments_ok": attachments_ok,
         "attachments_failed": attachments_failed, "new_blobs": new_blobs,
         "errors": sum(count for _, count in errors),
         "status": "error" if reports == 0 or attachments_failed else "ok",
@@ -63,11 +71,13 @@ def format_summary(summary: dict) -> str:
     """A plain-text table of a run's summary, one line per site."""
     lines = [f"run {summary['run_id']}: {summary['requests']} requests, "
              f"{summary['bytes']:,} bytes"]
-    header = f"{'site':<22} {'reports':>7} {'new':>4} {'att ok':>6} {'failed':>6} {'errors':>6}  status"
+    header = (f"{'site':<22} {'reports':>7} {'new':>4} {'changed':>7} {'same':>4} {'gone':>4} "
+              f"{'att ok':>6} {'failed':>6} {'errors':>6}  status")
     lines.append(header)
     for site, s in summary["sites"].items():
         status = s["status"] if not s["problems"] else f"{s['status']}: {'; '.join(s['problems'])}"
-        lines.append(f"{site:<22} {s['reports']:>7} {s['new_reports']:>4} {s['attachments_ok']:>6} "
+        lines.append(f"{site:<22} {s['reports']:>7} {s['new_reports']:>4} {s['changed']:>7} "
+                     f"{s['unchanged']:>4} {s['removed']:>4} {s['attachments_ok']:>6} "
                      f"{s['attachments_failed']:>6} {s['errors']:>6}  {status}")
     built = summary.get("extraction")
     if built:

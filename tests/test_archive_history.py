@@ -3,6 +3,7 @@ downloads no attachment bytes; backfills; offline re-extraction; the provenance 
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -73,6 +74,14 @@ def test_three_nights_new_changed_removed_then_unchanged(tmp_path):
     assert one(db, "SELECT count(*) FROM fetches WHERE run_id = 3 AND new_blob = 1") == 0
     assert one(db, "SELECT count(*) FROM blobs") > blobs_first
     assert "0 documents extracted" in third.stdout and "0 reports written" in third.stdout
+    summaries = {run: json.loads(text) for run, text in rows(db, "SELECT id, summary FROM runs")}
+    shiling, chini, fenggang = (summaries[2]["sites"][s] for s in
+                                ("huadu-shiling", "huadu-chini", "dg-fenggang"))
+    assert (shiling["new_reports"], shiling["changed"], shiling["unchanged"]) == (1, 0, 5)
+    assert (chini["changed"], chini["unchanged"]) == (1, 3)
+    assert fenggang["removed"] == 1
+    assert all(s["unchanged"] == s["reports"] and s["new_reports"] == 0
+               for s in summaries[3]["sites"].values())
     assert one(db, "SELECT count(*) FROM reports WHERE run_id = 3") == 0
 
 
