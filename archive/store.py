@@ -52,6 +52,7 @@ class Exchange:
     attempt: int = 1
     via_proxy: bool = False
     fetched_at: str = field(default_factory=utcnow)
+    sha256: str | None = None  # set by ArchiveWriter.record_fetch: the stored body's digest
 
 
 class ArchiveWriter:
@@ -124,6 +125,7 @@ class ArchiveWriter:
 
         def write() -> int:
             digest, new = self._put_blob(ex.body, ex.run_id) if ex.body is not None else (None, False)
+            ex.sha256 = digest
             cursor = self.db.execute(
                 "INSERT INTO fetches (run_id, site, kind, method, url, status, outcome, error, "
                 "request_headers, response_headers, fetched_at, elapsed_ms, size, sha256, "
@@ -245,7 +247,3 @@ class ArchiveWriter:
             "VALUES (?,?,?,?,?,?,?)",
             [run_id, site, url, kind, message, fetch_id, utcnow()],
         ))
-
-    def blob_sha256_of_fetch(self, fetch_id: int) -> str | None:
-        row = self.db.execute("SELECT sha256 FROM fetches WHERE id = ?", [fetch_id]).fetchone()
-        return row[0] if row else None

@@ -145,8 +145,9 @@ class FetchRecorderMiddleware:
             outcome, error = "http_error", f"HTTP {response.status}"
         else:
             outcome, error = "ok", None
-        fetch_id = self.session.record(self._exchange(request, outcome, error, response))
-        request.meta["fetch_id"] = fetch_id
+        exchange = self._exchange(request, outcome, error, response)
+        request.meta["fetch_id"] = self.session.record(exchange)
+        request.meta["fetch_sha256"] = exchange.sha256
         request.meta["fetch_outcome"] = outcome
         request.meta["gk_recorded_response"] = response
         return response

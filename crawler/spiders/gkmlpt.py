@@ -248,7 +248,7 @@ class GkmlptSpider(scrapy.Spider):
         if problem:
             yield AttachmentItem(site, post_id, url, problem[0], fetch_id, error=problem[1])
             return
-        sha256 = self.session.writer.blob_sha256_of_fetch(fetch_id) if fetch_id else None
+        sha256 = meta.get("fetch_sha256")
         yield AttachmentItem(site, post_id, url, "ok", fetch_id, sha256=sha256)
 
     def on_error(self, failure):
