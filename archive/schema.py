@@ -371,3 +371,21 @@ def _rebuild_with_text_post_id(db, tables: list[str]) -> None:
         db.execute(f'ALTER TABLE "{table}_m009" RENAME TO "{table}"')
     for _, _, sql in keep:
         db.execute(sql)
+
+
+@MIGRATIONS()
+def m009_list_templates(db) -> None:
+    """The list template each UCAP column answered with, so a nightly does not probe again."""
+    db.execute(
+        """
+        CREATE TABLE list_templates (
+            site TEXT NOT NULL,
+            column_url TEXT NOT NULL,
+            template TEXT NOT NULL,
+            fetch_id INTEGER REFERENCES fetches(id),
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            at TEXT NOT NULL,
+            PRIMARY KEY (site, column_url)
+        )
+        """
+    )

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
-PLATFORMS = ("gkmlpt",)  # one spider each: crawler/spiders/<platform>.py
+PLATFORMS = ("gkmlpt", "ucap")  # one spider each: crawler/spiders/<platform>.py
 DEFAULT_SITES_FILE = Path(__file__).resolve().parent.parent / "config" / "sites.toml"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")

@@ -198,6 +198,20 @@ class ArchiveWriter:
             known.setdefault(site, {})[str(post_id)] = (sha, pending == 0)
         return known
 
+    def list_templates(self) -> dict[tuple[str, str], str]:
+        """(site, column URL) → the list template that last answered with items (UCAP)."""
+        return {(site, column): template for site, column, template in self.db.execute(
+            "SELECT site, column_url, template FROM list_templates")}
+
+    def remember_list_template(self, site: str, column: str, template: str,
+                               fetch_id: int | None, run_id: int) -> None:
+        unit_of_work(self.db, lambda: self.db.execute(
+            "INSERT INTO list_templates (site, column_url, template, fetch_id, run_id, at) "
+            "VALUES (?,?,?,?,?,?) ON CONFLICT (site, column_url) DO UPDATE SET "
+            "template = excluded.template, fetch_id = excluded.fetch_id, "
+            "run_id = excluded.run_id, at = excluded.at",
+            [site, column, template, fetch_id, run_id, utcnow()]))
+
     def validators(self, url: str) -> tuple[str | None, str | None, str | None]:
         """ETag, Last-Modified and body sha256 of the latest successful fetch of ``url``."""
         row = self.db.execute(

@@ -65,3 +65,14 @@ class ErrorItem:
     kind: str
     message: str
     fetch_id: int | None = None
+
+
+@dataclass
+class ListTemplateItem:
+    """The list template a column answered with items (UCAP): remembered per site, so the
+    next crawl does not probe again."""
+
+    site: str
+    column: str
+    template: str
+    fetch_id: int | None

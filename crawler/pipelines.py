@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from crawler.items import AttachmentItem, ErrorItem, ReportPostItem, SeenPostItem
+from crawler.items import AttachmentItem, ErrorItem, ListTemplateItem, ReportPostItem, SeenPostItem
 from crawler.session import ArchiveSession
 
 
@@ -30,6 +30,9 @@ class ArchivePipeline:
             if item.status != "ok":
                 writer.record_error(run_id, item.site, item.url, item.status, item.error,
                                     item.fetch_id)
+        elif isinstance(item, ListTemplateItem):
+            writer.remember_list_template(item.site, item.column, item.template, item.fetch_id,
+                                          run_id)
         elif isinstance(item, ErrorItem):
             writer.record_error(run_id, item.site, item.url, item.kind, item.message,
                                 item.fetch_id)

@@ -36,6 +36,7 @@ class ArchiveSession:
         self.selected: list[str] = []
         self.summary: dict = {}
         self.known: dict[str, dict[str, tuple[str, bool]]] = {}
+        self.list_templates: dict[tuple[str, str], str] = {}
         self.command: str | None = None  # a planned run: set by its caller
         self.run_args: dict | None = None
         self.expected = 1  # spiders of the run; it finishes when they all have closed
@@ -92,6 +93,7 @@ class ArchiveSession:
             args = self.run_args or spider.run_args()
             self.run_id = self.writer.start_run(self.command or spider.command, args)
             self.known = self.writer.known_posts()
+            self.list_templates = self.writer.list_templates()
             logger.info("run %d: archive %s, sites %s", self.run_id, self.db_path,
                         ", ".join(args["sites"]))
         self.selected += [s.slug for s in spider.sites if s.slug not in self.selected]

@@ -37,6 +37,10 @@ def test_simulated_sites_match_the_real_config():
     for slug, site in load_sites(PORTAL_SITES).sites.items():
         if slug in real:
             assert site == real[slug], slug
+    ucap = load_sites(REPO / "tests" / "ucap_portal" / "sites.toml").sites
+    assert set(ucap) == {s for s, site in real.items() if site.platform == "ucap"}
+    for slug, site in ucap.items():
+        assert site == real[slug], slug
 
 
 def test_debian_packages_are_pinned():

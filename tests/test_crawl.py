@@ -154,10 +154,10 @@ def test_year_filter_and_standalone_portal_with_cli_and_scrapy(tmp_path):
         portal.wait(timeout=10)
 
 
-def test_scrapy_list_shows_the_spider():
+def test_scrapy_list_shows_the_spiders():
     result = subprocess.run([str(REPO / ".venv" / "bin" / "scrapy"), "list"], cwd=REPO,
                             capture_output=True, text=True, timeout=60)
-    assert result.stdout.split() == ["gkmlpt"]
+    assert result.stdout.split() == ["gkmlpt", "ucap"]
 
 
 def test_bad_arguments_are_clear_errors(tmp_path):
