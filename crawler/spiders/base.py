@@ -238,6 +238,8 @@ class PlatformSpider(scrapy.Spider):
         request = failure.request
         fetch = fetch_of(request)
         kind, message = _failure_kind(failure, fetch)
+        if fetch.kind == "list":  # the site's lists were not read to their end
+            self.list_failed(fetch.site)
         if fetch.kind == "attachment":
             yield AttachmentItem(fetch.site, request.cb_kwargs["post_id"], request.cb_kwargs["ref"].url,
                                  kind, fetch.fetch_id, error=message)
