@@ -231,18 +231,22 @@ def parse_detail_page(page: str, page_url: str) -> Detail:
             break
     if body is None or not title:
         raise PlatformError("no UCAP article (title and body) in page")
-    links = [body] + [n for n in tree.xpath("//div[contains(@class,'fj-a')]") if n is not body]
-    attachments = merge_attachments(*[attachment_links(node, page_url) for node in links])
+    fj_a = [n for n in tree.xpath("//div[contains(@class,'fj-a')]") if n is not body]
+    attachments = merge_attachments(attachment_links(body, page_url, "body"),
+                                    *[attachment_links(node, page_url, "fj-a") for node in fj_a])
     return Detail(title=title.strip(), body_html=_inner_html(body), body_selector=selector,
                   meta=meta, metadata=metadata_rows(tree),
                   crumb=_text(tree, "//div[contains(@class,'crumb')]"), attachments=attachments)
 
 
-def attachment_links(node, page_url: str) -> list[AttachmentRef]:
+def attachment_links(node, page_url: str, where: str = "body") -> list[AttachmentRef]:
     """Links to documents inside ``node``, resolved against the page; named from the link
-    text (the basename is a random hex id)."""
+    text (the basename is a random hex id). ``where`` goes to ``listed_in``."""
     refs = []
+    fj_a = set(node.xpath(".//div[contains(@class,'fj-a')]//a")) if where == "body" else set()
     for link in node.iter("a"):
+        if link in fj_a:  # div.fj-a inside the body (div.article-content): listed there
+            continue
         href = (link.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
@@ -256,7 +260,7 @@ def attachment_links(node, page_url: str) -> list[AttachmentRef]:
             continue
         if name and ext and "." not in name[-6:]:
             name = f"{name}.{ext}"  # 「下载」 style texts and names without their extension
-        refs.append(AttachmentRef(url=url, name=name, listed_in={"body"}))
+        refs.append(AttachmentRef(url=url, name=name, listed_in={where}))
     return refs
 
 
