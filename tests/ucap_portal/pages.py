@@ -113,11 +113,14 @@ def directory_page(sites: list[UcapSite]) -> str:
 
 
 def unit_shell(site: UcapSite) -> str:
-    """A unit's disclosure directory shell: an iframe, and its columns' links."""
+    """A unit's disclosure directory shell: an iframe of its list, and its columns' links
+    (党群工作部's has no 年度报告 link: only the breadcrumb of its list names the column)."""
+    report_link = "" if site.slug == "ganzhou-jkq-dqgzb" else \
+        f'<a href="/{SITE_CODE}/{site.column}/">年度报告</a>'
     return (_head(f"{site.unit}信息公开") + _crumb(site).replace("&gt;年度报告", "")
             + f'<iframe src="/{SITE_CODE}/{site.column}/{site.template}.shtml"></iframe>'
             + f'<div class="columns"><a href="/{SITE_CODE}/c110001/list.shtml">政策文件</a>'
-            + f'<a href="/{SITE_CODE}/{site.column}/">年度报告</a></div></body></html>')
+            + f"{report_link}</div></body></html>")
 
 
 def unit_shell_without_reports() -> str:
