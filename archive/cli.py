@@ -14,8 +14,9 @@ from archive.sites import DEFAULT_SITES_FILE, SiteConfigError
 
 
 def cmd_crawl(args) -> int:
-    """Crawl gkmlpt sites into the archive (the nightly job): only new or changed posts are
-    fetched; list pages are always re-read. Exits 1 when a site had errors.
+    """Crawl the configured sites into the archive (the nightly job; every platform, one run):
+    only new or changed posts are fetched; list pages are always re-read. Exits 1 when a site
+    had errors.
 
     Example: gkarchive crawl --site huadu-shiling --year 2020 --db data/archive.db
     """

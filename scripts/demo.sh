@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# make demo: start the simulated gkmlpt portal, crawl it into data/demo.db with the real
-# spider and the default politeness, stop the portal, print the run's summary.
+# make demo: start the simulated portal (gkmlpt and UCAP sites on one proxy), crawl both
+# platforms into data/demo.db in one run with the real spiders and the default politeness,
+# stop the portal, print the run's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${1:-8601}
 mkdir -p data
-.venv/bin/python -m tests.portal --port "$port" > data/demo-portal.log 2>&1 &
+.venv/bin/python -m tests.ucap_portal --with-gkmlpt --port "$port" > data/demo-portal.log 2>&1 &
 portal=$!
 trap 'kill "$portal" 2>/dev/null; wait "$portal" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
@@ -13,10 +14,13 @@ for _ in $(seq 100); do
   kill -0 "$portal" 2>/dev/null || { cat data/demo-portal.log >&2; exit 1; }
   sleep 0.1
 done
-echo "simulated portal on 127.0.0.1:$port; crawling (politely: >= 1 s between requests per host)"
+url=$(grep -o 'http://[0-9.]*:[0-9]*' data/demo-portal.log | head -1)  # port 0: any free port
+echo "simulated portal on $url; crawling (politely: >= 1 s between requests per host)"
+# One sites file for both platforms: the gkmlpt portal's sites, then the UCAP portal's.
+{ cat tests/portal/sites.toml; sed -n '/^\[sites\./,$p' tests/ucap_portal/sites.toml; } > data/demo-sites.toml
 status=0
-.venv/bin/gkarchive crawl --sites tests/portal/sites.toml --db data/demo.db \
-  --proxy "http://127.0.0.1:$port" --log-level WARNING || status=$?
+.venv/bin/gkarchive crawl --sites data/demo-sites.toml --db data/demo.db \
+  --proxy "$url" --log-level WARNING || status=$?
 echo
 .venv/bin/gkarchive status --db data/demo.db
 exit "$status"
