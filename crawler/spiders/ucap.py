@@ -84,10 +84,11 @@ class UcapSpider(PlatformSpider):
                                                      cursor.page + 1), response)
 
     def next_template(self, site: str, cursor: ListCursor, response):
-        """This template is not the column's: try the next, or give up with an error."""
+        """This template is not the column's: try the next (no page led to it: no referer),
+        or give up with an error."""
         if cursor.untried:
             yield self.list_request(site, ListCursor(cursor.column, cursor.untried[0], 1,
-                                                     cursor.untried[1:]), response)
+                                                     cursor.untried[1:]))
             return
         self.list_failed(site)
         yield ErrorItem(site, cursor.column.base, "no_list_template",

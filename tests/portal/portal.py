@@ -21,13 +21,13 @@ from .hostile import add_hostile_links
 from .injection import fault_targets
 from .model import CST, Attachment, ExpectedSite, Post, Site
 from .routes import Router
-from .server import PortalApp, PortalServer, RequestRecord
+from .server import PortalApp, ServedPortal
 from .sites import build_sites
 from .tls import CertificateStore
 from .truth import expected_sites
 
 
-class Portal:
+class Portal(ServedPortal):
     """Serve every fixture site on ``host:port`` (0: any free port) until :meth:`stop`."""
 
     def __init__(self, port: int = 0, faults=(), host: str = "127.0.0.1",
@@ -43,48 +43,6 @@ class Portal:
         self.app = PortalApp(Router(self.sites, state, self.lock), state, targets,
                              CertificateStore(hosts), hang_seconds)
         self._address = (host, port)
-        self._server: PortalServer | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> "Portal":
-        """Bind and serve in a background thread; returns self."""
-        self._server = PortalServer(self._address, self.app)
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        name="gkmlpt-portal", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, release hung responses and drop open connections."""
-        self.app.stopping.set()
-        if self._server:
-            self._server.shutdown()
-            self._server.drop_connections()
-            self._server.server_close()
-            self._server = None
-        self.app.certs.close()
-
-    def __enter__(self) -> "Portal":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        assert self._server, "portal not started"
-        return self._server.server_address[1]
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:PORT``: the proxy URL (and plain server) to point clients at."""
-        return f"http://{self._address[0]}:{self.port}"
-
-    @property
-    def requests(self) -> list[RequestRecord]:
-        """A snapshot of the request log, oldest first."""
-        with self.app.log_lock:
-            return list(self.app.log)
 
     def expected(self) -> dict[str, ExpectedSite]:
         """Ground truth per slug under the active switches (see README.md)."""

@@ -258,3 +258,51 @@ class PortalHandler(BaseHTTPRequestHandler):
     def _record(self, url: str, status: int, sent: int) -> None:
         self.server.app.record(RequestRecord(self.command, url, status, sent,
                                              self.headers.get("User-Agent", ""), time.time()))
+
+
+class ServedPortal:
+    """Start, stop and address of a portal serving ``self.app`` on ``self._address``; the
+    gkmlpt ``Portal`` and the UCAP portal share it."""
+
+    app: PortalApp
+    _address: tuple[str, int]
+    _server: "PortalServer | None" = None
+
+    def start(self):
+        """Bind and serve in a background thread; returns self."""
+        self._server = PortalServer(self._address, self.app)
+        threading.Thread(target=self._server.serve_forever, name=type(self).__name__,
+                         daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, release hung responses and drop open connections."""
+        self.app.stopping.set()
+        if self._server:
+            self._server.shutdown()
+            self._server.drop_connections()
+            self._server.server_close()
+            self._server = None
+        self.app.certs.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server, "portal not started"
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``: the proxy URL (and plain server) to point clients at."""
+        return f"http://{self._address[0]}:{self.port}"
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """A snapshot of the request log, oldest first."""
+        with self.app.log_lock:
+            return list(self.app.log)

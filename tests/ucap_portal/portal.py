@@ -18,7 +18,7 @@ from datetime import datetime
 
 from tests.portal import ExpectedAttachment, ExpectedReport, ExpectedSite, Portal
 from tests.portal.faults import FaultState
-from tests.portal.server import PortalApp, PortalServer, RequestRecord
+from tests.portal.server import PortalApp, ServedPortal
 from tests.portal.tls import CertificateStore
 
 from .model import HOST, SWITCHES, UcapFile, UcapPost, apply_changed, build_sites, hex_id, replace_file
@@ -38,7 +38,7 @@ def archived_name(file: UcapFile) -> str:
     return file.name if "." in file.name[-6:] else f"{file.name}.{file.ext}"
 
 
-class UcapPortal:
+class UcapPortal(ServedPortal):
     """Serve the UCAP fixture sites (and, with ``gkmlpt_faults``, the gkmlpt ones) on
     ``host:port`` (0: any free port) until :meth:`stop`."""
 
@@ -60,37 +60,6 @@ class UcapPortal:
             gk.certs.close()
         self.app = PortalApp(router, state, targets, CertificateStore(tuple(sorted(hosts))))
         self._address = (host, port)
-        self._server: PortalServer | None = None
-
-    def start(self) -> "UcapPortal":
-        self._server = PortalServer(self._address, self.app)
-        threading.Thread(target=self._server.serve_forever, name="ucap-portal", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self.app.stopping.set()
-        if self._server:
-            self._server.shutdown()
-            self._server.drop_connections()
-            self._server.server_close()
-            self._server = None
-        self.app.certs.close()
-
-    def __enter__(self) -> "UcapPortal":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server, "portal not started"
-        return f"http://{self._address[0]}:{self._server.server_address[1]}"
-
-    @property
-    def requests(self) -> list[RequestRecord]:
-        with self.app.log_lock:
-            return list(self.app.log)
 
     def expected(self) -> dict[str, ExpectedSite]:
         """Ground truth per slug: every report post with every attachment, no errors (and the
