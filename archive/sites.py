@@ -169,6 +169,8 @@ def _site(path: Path, slug: str, entry: object) -> SiteConfig:
         _check_entry_url(url, hosts, bad)
     if entry.get("platform", "gkmlpt") not in PLATFORMS:
         raise bad("platform", f"{entry['platform']!r} is not one of {', '.join(PLATFORMS)}")
+    if entry.get("platform") == "ucap":
+        _check_ucap_entry_urls(entry["entry_urls"], bad)
     if entry.get("enabled", True) is False and not entry.get("disabled_reason"):
         raise bad("disabled_reason", "a disabled site must say why")
     values = {k: v for k, v in entry.items() if k not in ("entry_urls", "allowed_hosts")}
@@ -186,3 +188,15 @@ def _check_entry_url(url: object, hosts: tuple[str, ...], bad) -> None:
         raise bad("entry_urls", f"{url}: host {parts.hostname} is not in allowed_hosts")
     if "/gkmlpt/" not in parts.path and parts.fragment:
         raise bad("entry_urls", f"{url}: a category fragment needs a /gkmlpt/ URL")
+
+
+def _check_ucap_entry_urls(urls: list[str], bad) -> None:
+    """A UCAP entry is a column: its folder, one of its list pages, or a unit shell."""
+    from crawler.platforms import PlatformError
+    from crawler.platforms.ucap import column_of
+
+    for url in urls:
+        try:
+            column_of(url)
+        except PlatformError as exc:
+            raise bad("entry_urls", str(exc)) from None

@@ -37,6 +37,7 @@ class ArchiveSession:
         self.summary: dict = {}
         self.known: dict[str, dict[str, tuple[str, bool]]] = {}
         self.list_templates: dict[tuple[str, str], str] = {}
+        self.progress = None  # the run's progress counts (crawler.progress)
         self.command: str | None = None  # a planned run: set by its caller
         self.run_args: dict | None = None
         self.expected = 1  # spiders of the run; it finishes when they all have closed

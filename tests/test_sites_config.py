@@ -64,3 +64,37 @@ def test_select_by_platform(tmp_path):
     assert sites.select(["all"], platform="ucap") == []
     with pytest.raises(SiteConfigError, match="dg-test are not ucap sites"):
         sites.select(["dg-test"], platform="ucap")
+
+
+UCAP = """
+[sites.ganzhou-test]
+platform = "ucap"
+name = "测试单位"
+region = "江西省赣州市"
+entry_urls = ["https://gzjkq.ganzhou.gov.cn/jkqxxgk/c110595/"]
+allowed_hosts = ["gzjkq.ganzhou.gov.cn"]
+"""
+
+
+@pytest.mark.parametrize("entry", [
+    "https://gzjkq.ganzhou.gov.cn/jkqxxgk/c110595/202401/a593a6f767664f1ca010d95c353cf504.shtml",
+    "https://gzjkq.ganzhou.gov.cn/jkqxxgk/c110595/report.pdf",
+])
+def test_a_ucap_entry_must_be_a_column(tmp_path, entry):
+    path = tmp_path / "sites.toml"
+    path.write_text(UCAP.replace("https://gzjkq.ganzhou.gov.cn/jkqxxgk/c110595/", entry),
+                    encoding="utf-8")
+    with pytest.raises(SiteConfigError, match="'entry_urls'"):
+        load_sites(path)
+
+
+@pytest.mark.parametrize("entry", [
+    "https://gzjkq.ganzhou.gov.cn/jkqxxgk/c110595/",
+    "https://gzjkq.ganzhou.gov.cn/jkqxxgk/c110595/list_zw_wj_2.shtml",
+    "https://gzjkq.ganzhou.gov.cn/jkqxxgk/dept3/xxgk.shtml?code=c110595&temp=xxgk_list",
+])
+def test_ucap_entries_a_folder_a_list_page_or_a_shell(tmp_path, entry):
+    path = tmp_path / "sites.toml"
+    path.write_text(UCAP.replace("https://gzjkq.ganzhou.gov.cn/jkqxxgk/c110595/", entry),
+                    encoding="utf-8")
+    assert load_sites(path).sites["ganzhou-test"].platform == "ucap"

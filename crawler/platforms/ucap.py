@@ -59,6 +59,8 @@ def column_of(url: str) -> Column:
     shell = shell_column(url)
     if shell:
         return shell
+    if post_id_of(url):
+        raise PlatformError(f"{url} is a detail page, not a column")
     path = parts.path
     folder, _, last = path.rpartition("/")
     match = LIST_FILE_RE.match(last)
