@@ -63,3 +63,22 @@ def test_scrapy_list_shows_every_platform():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == sorted(PLATFORMS)
+
+
+SHARED_MODULES = ("crawler/items.py", "crawler/pipelines.py", "crawler/middlewares.py",
+                  "crawler/session.py", "crawler/fetch.py", "crawler/progress.py",
+                  "crawler/selection.py", "crawler/spiders/base.py", "crawler/platforms/__init__.py")
+
+
+@pytest.mark.parametrize("path", SHARED_MODULES)
+def test_shared_modules_import_no_platform_module(path):
+    """What every platform shares knows no platform: a platform is a module beside the others."""
+    import ast
+
+    tree = ast.parse((REPO / path).read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {f"{node.module}.{a.name}" for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module == "crawler.platforms"
+                 for a in node.names}
+    imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
+    assert not {m for m in imported for p in PLATFORMS if m == f"crawler.platforms.{p}"}, imported

@@ -60,9 +60,10 @@ class PlatformSpider(scrapy.Spider):
        The base turns it into a :class:`ReportPostItem` and requests its attachments.
     7. Optional: ``site_state_class`` for per-site state the platform needs (a
        :class:`SiteState` subclass); ``report_year_title(listed, page)``.
-    8. Add the platform's simulated portal and crawl tests (``tests/``); the contract test
-       (``tests/test_contracts.py``) checks every spider has its hooks and every platform
-       its saved examples.
+    8. Add the platform's simulated portal (``tests/<platform>_portal/``, on the proxy and
+       TLS code of ``tests/portal/server.py``) and crawl tests under each of its switches;
+       the contract tests (``tests/test_spiders.py``, ``tests/test_platform_examples.py``)
+       check that every platform has its spider, its hooks and its reviewed examples.
     """
 
     name = ""
