@@ -59,7 +59,8 @@ class PlatformSpider(scrapy.Spider):
        :class:`PostPage` (title, body HTML, publication time, attachments, raw metadata).
        The base turns it into a :class:`ReportPostItem` and requests its attachments.
     7. Optional: ``site_state_class`` for per-site state the platform needs (a
-       :class:`SiteState` subclass); ``report_year_title(listed, page)``.
+       :class:`SiteState` subclass); ``report_year_title(listed, page)``;
+       ``attachment_timeout`` when the platform's file servers are slow.
     8. Add the platform's simulated portal (``tests/<platform>_portal/``, on the proxy and
        TLS code of ``tests/portal/server.py``) and crawl tests under each of its switches;
        the contract tests (``tests/test_spiders.py``, ``tests/test_platform_examples.py``)
@@ -70,6 +71,7 @@ class PlatformSpider(scrapy.Spider):
     platform = ""  # the ``platform`` of the config rows this spider crawls
     command = "crawl"
     site_state_class = SiteState
+    attachment_timeout: float | None = None  # seconds; None: DOWNLOAD_TIMEOUT
 
     def __init__(self, site: str | None = None, year: str | None = None, revisit: str = "",
                  *args, **kwargs):
@@ -210,9 +212,10 @@ class PlatformSpider(scrapy.Spider):
     def attachment_request(self, site: str, ref: AttachmentRef, post_id: str, referer):
         """A conditional request when an earlier download left validators (ETag,
         Last-Modified); a 304 means the archived bytes are still current."""
+        timeout = {"download_timeout": self.attachment_timeout} if self.attachment_timeout else {}
         request = self.request(site, ref.url, self.parse_attachment, "attachment", referer,
                                cb_kwargs={"post_id": post_id, "ref": ref},
-                               handle_httpstatus_list=[304])
+                               handle_httpstatus_list=[304], **timeout)
         etag, modified, sha256 = self.session.writer.validators(request.url)
         if sha256 and (etag or modified):
             fetch_of(request).previous_sha256 = sha256

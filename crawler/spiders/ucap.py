@@ -40,6 +40,7 @@ class ListCursor:
 class UcapSpider(PlatformSpider):
     name = platform = "ucap"
     site_state_class = UcapSiteState
+    attachment_timeout = 240.0  # Jiangxi file servers: one public crawler needed 240 s reads
 
     def start_site(self, site):
         for entry in site.entry_urls:
