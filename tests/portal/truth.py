@@ -12,7 +12,8 @@ from __future__ import annotations
 from .hostile import HOSTILE_REDIRECT_YEAR, HOSTILE_SITE, hostile_errors
 from .injection import FaultTargets
 from .model import (ErrorKind, ExpectedAttachment, ExpectedError, ExpectedReport,
-                    ExpectedSite, Post, Site)
+                    ExpectedSite, ExpectedUnassigned, Post, Site)
+from .sites import SHORT_NAMES
 
 CHALLENGE_SWITCHES = frozenset({"challenge", "challenge_521"})
 
@@ -53,3 +54,11 @@ def expected_sites(sites: dict[str, Site], switches: frozenset[str],
                    targets: FaultTargets) -> dict[str, ExpectedSite]:
     """Ground truth of every site, keyed by slug."""
     return {slug: expected_site(site, switches, targets) for slug, site in sites.items()}
+
+
+def expected_unassigned(others: dict[str, Site]) -> tuple[ExpectedUnassigned, ...]:
+    """Every report of a body that is no fixture site, sorted by URL."""
+    found = [ExpectedUnassigned(body=SHORT_NAMES[slug], title=p.title, year=p.report_year,
+                                url=site.detail_url(p))
+             for slug, site in others.items() for p in site.posts.values() if p.report_year]
+    return tuple(sorted(found, key=lambda u: u.url))
