@@ -115,13 +115,18 @@ def list_page(site: Site, classify: int, page: int, switches: set[str]) -> Listi
     if classify != 0 and (cat is None or cat.jump_url):
         return Listing(404, None)
     posts = posts_in(site, classify)
-    batch, total, offset = _batch([p for p in posts if in_window(p, switches)], page, switches)
+    shown = [p for p in posts if in_window(p, switches)]
+    batch, total, offset = _batch(shown, page, switches)
+    if not batch and page > 1 and "no_total" in switches:  # the last page again
+        last = max(1, -(-len(shown) // PAGE_SIZE))
+        batch = _batch(shown, last, switches)[0]
     if not batch and page > 1:
         if "empty_page_end" not in switches:
             return Listing(404, None)
     head = {"id": classify, "name": cat.name if cat else "全部", "parent": cat.parent if cat else 0,
             "post_count": len(posts), "theme_count": len(posts)}
-    return Listing(200, {"classify": head, "total": total, "offset": offset,
+    counts = {} if "no_total" in switches else {"total": total, "offset": offset}
+    return Listing(200, {"classify": head, **counts,
                          "articles": [article(site, p) for p in batch]})
 
 

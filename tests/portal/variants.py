@@ -30,6 +30,8 @@ WHERE_SWITCHES = {
     "empty_href": "two body-only attachment anchors lose their href (href=\"\" / none), "
                   "attachment-id and alt stay",
     "html_doc": "dg-qingxi 2019's .doc is Word 'save as web page' HTML",
+    "no_total": "old hosts: the list API sends no total and no offset, and past the last page "
+                "it answers the last page again (only a page with no new post ends a list)",
     "deep_category": "dg-qingxi 工作动态 (3296) gets 200 more posts: four list pages",
     "portal_columns": "the report columns also hold reports found nowhere else and the "
                       "reports of towns no fixture site is (Huadu's shared column)",
