@@ -51,6 +51,7 @@ class ErrorKind(str, enum.Enum):
     NOT_A_DOCUMENT = "not_a_document"  # an HTML error page served where a PDF belongs
     REFUSED = "refused"  # a link or redirect the site guard must not follow
     TOO_LARGE = "too_large"  # a body over DOWNLOAD_MAXSIZE (here: decompressed)
+    HTTP_ERROR = "http_error"  # a page that kept failing (list_fails)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from .columns import column_response
 from .faults import CHALLENGE_HOST, UA_RESET_HOST, FaultState
 from .model import MIME_BY_EXT, Attachment, Escape, Post, Site
 from .search import search_answer
+from .variants import list_fails
 
 HTML = "text/html; charset=utf-8"
 ATTACHMENT_RE = re.compile(r"^(?P<root>.*)/attachment/(\d+)/(\d+)/(\d+)/(\d+)\.(\w+)$")
@@ -174,6 +175,8 @@ class Router:
             page = int(req.query.get("page", "1"))
         except ValueError:
             page = 1
+        if list_fails(site, classify, page, self.faults.switches):
+            return html(503, pages.error_page(503, "Service Temporarily Unavailable"), kind="api")
         listing = list_page(site, classify, page, set(self.faults.switches))
         if listing.status != 200:
             return html(404, pages.error_page(404, "Not Found"), kind="api")

@@ -14,6 +14,7 @@ from .injection import FaultTargets
 from .model import (ErrorKind, ExpectedAttachment, ExpectedError, ExpectedReport,
                     ExpectedSite, ExpectedUnassigned, Post, Site)
 from .sites import SHORT_NAMES
+from .variants import FAILING_LIST
 
 CHALLENGE_SWITCHES = frozenset({"challenge", "challenge_521"})
 
@@ -47,6 +48,10 @@ def expected_site(site: Site, switches: frozenset[str], targets: FaultTargets) -
     errors += (ExpectedError(bomb, ErrorKind.TOO_LARGE),) if bomb in owned else ()
     if "hostile_links" in switches:
         errors += hostile_errors(site)
+    if "list_fails" in switches and site.slug == FAILING_LIST[0]:
+        slug, classify, page = FAILING_LIST
+        url = f"{site.base}/gkmlpt/api/all/{classify}?page={page}&sid={site.sid}"
+        errors += (ExpectedError(url, ErrorKind.HTTP_ERROR),)
     return ExpectedSite(site.slug, reports=reports, errors=errors)
 
 

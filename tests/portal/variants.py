@@ -32,6 +32,9 @@ WHERE_SWITCHES = {
     "html_doc": "dg-qingxi 2019's .doc is Word 'save as web page' HTML",
     "no_total": "old hosts: the list API sends no total and no offset, and past the last page "
                 "it answers the last page again (only a page with no new post ends a list)",
+    "list_fails": "every attempt at dg-qingxi's api/all/0 page 1 gets 503 (after any retries)",
+    "bare_category_name": "dg-zjj's annual category is named just 年度报告, and its 2023 report "
+                          "is titled …2023年度报告 (a report only by its category)",
     "deep_category": "dg-qingxi 工作动态 (3296) gets 200 more posts: four list pages",
     "portal_columns": "the report columns also hold reports found nowhere else and the "
                       "reports of towns no fixture site is (Huadu's shared column)",
@@ -45,6 +48,8 @@ WINDOW_FLOOR = datetime(2021, 7, 1)  # list_window: older posts are missing from
 EMPTY_HREFS = (("huadu-shiling", 2022, "empty"), ("dg-qingxi", 2021, "none"))
 HTML_DOC = ("dg-qingxi", 2019)
 DEEP_SITE, DEEP_CATEGORY, DEEP_EXTRA = "dg-qingxi", 3296, 200
+FAILING_LIST = ("dg-qingxi", 0, 1)  # list_fails: (slug, classify, page) always 503
+BARE_CATEGORY = ("dg-zjj", 2217, "年度报告", 2023, "东莞市住房和城乡建设局2023年度报告")
 # jump_entries: where each site's jump entry points (another body's report)
 JUMP_TARGETS = {
     "www.dg.gov.cn": ("东莞市教育局2022年政府信息公开工作年度报告",
@@ -93,6 +98,10 @@ def apply_variants(sites: dict[str, Site], switches) -> None:
             post = _report(sites[slug], year)
             att = next((a for a in post.attachments if not a.in_list), post.attachments[0])
             att.href, att.in_list = mode, False
+    if "bare_category_name" in switches:
+        slug, cid, name, year, title = BARE_CATEGORY
+        sites[slug].category(cid).name = name
+        _report(sites[slug], year).title = title
     if "html_doc" in switches:
         post = _report(sites[HTML_DOC[0]], HTML_DOC[1])
         att = next(a for a in post.attachments if a.ext == "doc")
@@ -134,3 +143,9 @@ def word_html(title: str, day: date) -> bytes:
             f"报告日期{day:%Y年%m月%d日}。</p>\n"
             f"<table class=MsoTableGrid border=1>{rows}</table>\n</div>\n</body>\n</html>\n"
             ).encode("utf-8")
+
+
+def list_fails(site: Site, classify: int, page: int, switches) -> bool:
+    """``list_fails``: whether this list page answers 503 on every attempt."""
+    return "list_fails" in switches and (site.slug, classify, max(page, 1)) == FAILING_LIST
+
