@@ -251,6 +251,10 @@ class ArchiveWriter:
 
         unit_of_work(self.db, write)
 
+    def known_unassigned(self) -> dict[str, str]:
+        """URL → body of every report already listed as unassigned."""
+        return dict(self.db.execute("SELECT url, body FROM unassigned_reports"))
+
     def record_error(self, run_id: int, site: str | None, url: str, kind: str, message: str,
                      fetch_id: int | None = None) -> None:
         unit_of_work(self.db, lambda: self.db.execute(

@@ -13,7 +13,7 @@ Example::
     >>> claims.claim("花都区狮岭镇2022年政府信息公开工作年度报告")
     Claim(site='huadu-shiling', body='花都区狮岭镇')
     >>> claims.claim("广州市花都区炭步镇2021年政府信息公开工作年度报告")
-    Claim(site=None, body='广州市花都区炭步镇')
+    Claim(site=None, body='炭步镇')
     >>> claims.claim("2023年政府信息公开工作年度报告")          # names no body: read the page
     Claim(site=None, body='')
 """
@@ -49,6 +49,13 @@ def body_names(name: str, aliases: tuple[str, ...] = ()) -> set[str]:
     return {n for n in names if len(n) >= 2}
 
 
+def short_name(name: str) -> str:
+    """The shortest form of a body's name (广州市花都区炭步镇人民政府 → 炭步镇), so that one body
+    named three ways in three titles is one body."""
+    names = body_names(name)
+    return min(names, key=lambda n: (len(n), n)) if names else _squash(name)
+
+
 def named_body(title: str) -> str:
     """The body a report title names: what precedes 政府信息公开 once years are removed
     (``广州市花都区炭步镇2021年政府信息公开…`` → ``广州市花都区炭步镇``), or ``""``."""
@@ -60,7 +67,7 @@ def named_body(title: str) -> str:
 @dataclass(frozen=True)
 class Claim:
     site: str | None  # the configured site whose report it is, or None
-    body: str  # the body the title or source names ("" when neither names one)
+    body: str  # the body the title or source names, shortest form ("" when neither names one)
 
 
 class Claims:
@@ -84,7 +91,7 @@ class Claims:
             return found
         body = named_body(title)
         if body:
-            return Claim(None, body)
+            return Claim(None, short_name(body))
         if source:
-            return self._match(source) or Claim(None, _squash(source))
+            return self._match(source) or Claim(None, short_name(source))
         return Claim(None, "")

@@ -21,6 +21,7 @@ from scrapy.utils.defer import sleep
 
 from archive.sites import BROWSER_USER_AGENT
 from archive.store import Exchange
+from crawler.platforms.gdsearch import SEARCH_HOSTS
 from crawler.session import ArchiveSession
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,8 @@ def request_kind(request: Request) -> str:
 
 
 class SiteGuardMiddleware:
-    """Fetch only http(s) URLs on the hosts a site's config allows; never IP literals that are
+    """Fetch only http(s) URLs on the hosts a site's config allows (and searches on the
+    province's search service, ``SEARCH_HOSTS``); never IP literals that are
     loopback, private or link-local (``GKARCHIVE_ALLOW_LOOPBACK`` lets loopback, and only
     loopback, through for a test site that lists it; the simulated portal needs no exemption:
     it is the proxy, and the guard judges the URL)."""
@@ -86,6 +88,8 @@ class SiteGuardMiddleware:
         ):
             return f"address {host} is loopback, private or link-local"
         allowed = self.session.allowed_hosts(request.meta.get("site"))
+        if host in SEARCH_HOSTS and request_kind(request) in ("search", "robots"):
+            return None  # the province's search service, for searches only
         if host not in allowed:
             return f"host {host} is not in the allowed hosts of the site"
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from crawler.items import AttachmentItem, ErrorItem, ReportPostItem, SeenPostItem
+from crawler.items import AttachmentItem, ErrorItem, ReportPostItem, SeenPostItem, UnassignedItem
 from crawler.session import ArchiveSession
 
 
@@ -30,6 +30,10 @@ class ArchivePipeline:
             if item.status != "ok":
                 writer.record_error(run_id, item.site, item.url, item.status, item.error,
                                     item.fetch_id)
+        elif isinstance(item, UnassignedItem):
+            writer.record_unassigned({"url": item.url, "body": item.body, "title": item.title,
+                                      "year": item.year, "column_url": item.column_url,
+                                      "seen_by_site": item.site}, run_id)
         elif isinstance(item, ErrorItem):
             writer.record_error(run_id, item.site, item.url, item.kind, item.message,
                                 item.fetch_id)

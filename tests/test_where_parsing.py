@@ -9,7 +9,7 @@ import random
 import pytest
 
 from crawler.claims import Claims, body_names, named_body
-from crawler.platforms import PlatformError
+from crawler.gkmlpt import PlatformError
 from crawler.platforms.gdsearch import parse_search_page, search_ends, search_url
 from crawler.platforms.nfcms import (column_page_url, column_root, content_source, is_column_url,
                                      parse_column_page)
@@ -94,3 +94,24 @@ def test_aliases_and_longest_name_wins():
     assert claims.claim("狮岭2021年政府信息公开年报").site == "a"
     assert claims.claim("广州市花都区狮岭镇2021年政府信息公开工作年度报告").site == "a"
     assert claims.claim("广州市花都区2021年政府信息公开工作年度报告").site == "b"
+
+
+def test_report_category_named_just_nianbao_is_found():
+    from crawler.gkmlpt import Category, find_report_categories
+
+    tree = [Category(1, "年度报告"), Category(2, "年报"), Category(3, "政府信息公开年报"),
+            Category(4, "企业年报", jump_url=""), Category(5, "年度报告", jump_url="http://x/"),
+            Category(6, "统计年鉴"), Category(7, "本机关信息公开工作年度报告")]
+    assert [c.id for c in find_report_categories(tree)] == [1, 2, 3, 7]
+
+
+def test_list_page_end_rules():
+    from crawler.gkmlpt import parse_list_page
+
+    page = lambda **kw: parse_list_page(json.dumps(kw))  # noqa: E731
+    arts = [{"id": n} for n in range(37)]
+    assert page(total=137, offset=100, articles=arts).is_last(2)
+    assert not page(total=221, offset=100, articles=arts).is_last(2)  # short page, not the end
+    assert page(total=137, articles=arts).is_last(2)  # no offset: page 2 starts at 100
+    assert page(total=5, offset=0, articles=[]).is_last(1)
+    assert not page(articles=arts).is_last(9)  # no total: only "nothing new" ends it

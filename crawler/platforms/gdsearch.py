@@ -21,9 +21,10 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
-from crawler.platforms import PlatformError
+from crawler.gkmlpt import PlatformError
 
 SEARCH_TERMS = ("年度报告", "年报")  # every annual-report title holds one of them
+SEARCH_HOSTS = frozenset({"search.gd.gov.cn"})  # the only hosts a search may go to
 PAGE_SIZE = 50
 CALLBACK = "gkarchive"
 _JSONP_RE = re.compile(rb"^\s*[A-Za-z_$][\w$.]*\s*\((.*)\)\s*;?\s*$", re.DOTALL)

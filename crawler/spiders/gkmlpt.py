@@ -1,9 +1,11 @@
 """The gkmlpt spider: one spider for the platform; each site is a row of ``config/sites.toml``.
 
-Walk: entry URL (portal root, ``index#id`` or ``annualreport#id``) → shell (``window._CONFIG``:
-SID, TREE) → list API of the annual-report category and of the whole site (``api/all/0``,
-which also catches reports filed in ordinary categories) → detail pages of annual-report
-posts → their attachments (union of ``attachment[]`` and body links).
+Walk: entry URL (portal root, ``index#id``, ``annualreport#id``, or a portal report column) →
+shell (``window._CONFIG``: SID, TREE, SEARCH_JSONP_URL) → list API of the annual-report
+category and of the whole site (``api/all/0``, which also catches reports filed in ordinary
+categories, within the list window) → the title search (backfills, first crawls, ``--revisit``)
+and the report columns, for what the lists do not show (``crawler.spiders.sources``) → detail
+pages of annual-report posts → their attachments (union of ``attachment[]`` and body links).
 
     scrapy crawl gkmlpt -a site=huadu-shiling -a year=2020
     scrapy crawl gkmlpt -a site=dg-fenggang,dg-qingxi -a year=2019-2021
@@ -22,16 +24,17 @@ from lxml import html as lxml_html
 from scrapy.exceptions import DownloadCancelledError
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from archive.extract.detect import served_page_instead
 from crawler import gkmlpt
 from crawler.items import AttachmentItem, ErrorItem, ReportPostItem, SeenPostItem
+from crawler.platforms import nfcms
 from crawler.selection import (CHINA_TZ, is_annual_report_title, parse_year_range, report_year,
                                year_from_title)
 from crawler.session import ArchiveSession
+from crawler.spiders.sources import DISCOVERY_KINDS, DiscoveryState, ReportSourcesMixin, discovery
 
 MAX_LIST_PAGES = 500
 MAX_BAD_JSON_RETRIES = 2
-DOCUMENT_EXTS = {"pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "zip", "rar", "ofd", "rtf",
-                 "png", "jpg", "jpeg", "tif", "tiff"}
 
 
 @dataclass
@@ -39,12 +42,16 @@ class SiteState:
     """What the spider has seen of one site in this run."""
 
     report_categories: set[int] = field(default_factory=set)
-    listed: set[tuple[int, int]] = field(default_factory=set)  # (classify, page) requested
+    listed: set[tuple] = field(default_factory=set)  # list, column and search pages requested
     posts: set[int] = field(default_factory=set)  # every post id seen in a list
+    jumps: set[int] = field(default_factory=set)  # `type: url` entries: never fetched
     list_failures: int = 0
+    base: str | None = None  # {P}/gkmlpt/ of the site, from its shell
+    site_list_floor: int | None = None  # the smallest post id api/all/0 showed
+    discovery: DiscoveryState = field(default_factory=DiscoveryState)
 
 
-class GkmlptSpider(scrapy.Spider):
+class GkmlptSpider(ReportSourcesMixin, scrapy.Spider):
     name = "gkmlpt"
     command = "crawl"
 
@@ -69,11 +76,20 @@ class GkmlptSpider(scrapy.Spider):
 
     def fully_listed_sites(self) -> dict[str, set[int]]:
         """Sites whose every list was read to its end in a run without a year filter: a known
-        post missing from them has been removed from the site."""
+        post missing from them has been removed from the site — unless it is older than
+        anything ``api/all/0`` showed (below the list window it is only in search, which does
+        not run nightly), so those count as seen."""
         if self.years:
             return {}
-        return {site: state.posts for site, state in self.state.items()
-                if state.listed and not state.list_failures}
+        fully = {}
+        for site, state in self.state.items():
+            if not state.listed or state.list_failures:
+                continue
+            floor = state.site_list_floor
+            below = {int(p) for p in self.session.known.get(site, {})
+                     if floor is None or int(p) < floor}
+            fully[site] = state.posts | below
+        return fully
 
     async def start(self):
         for site in self.sites:
@@ -81,9 +97,18 @@ class GkmlptSpider(scrapy.Spider):
                 yield ErrorItem(site.slug, "", "disabled", site.disabled_reason)
                 continue
             self.state[site.slug] = SiteState()
-            for entry in site.entry_urls:
-                yield self.request(site.slug, urldefrag(entry)[0], self.parse_entry, "entry",
-                                   entry_category=gkmlpt.fragment_category(entry))
+            for request in list(self.entry_requests(site)):  # all counted before any answer
+                yield request
+
+    def entry_requests(self, site):
+        """The entry URLs of one site: gkmlpt shells, town portal roots, report columns."""
+        for entry in site.entry_urls:
+            if nfcms.is_column_url(entry):
+                yield from self.column_request(site.slug, urldefrag(entry)[0], 1)
+                continue
+            yield self.discover(site.slug, self.request(
+                site.slug, urldefrag(entry)[0], self.parse_entry, "entry",
+                entry_category=gkmlpt.fragment_category(entry)))
 
     def request(self, site: str, url: str, callback, kind: str, referer=None, **meta):
         config = self.configs[site]
@@ -94,21 +119,28 @@ class GkmlptSpider(scrapy.Spider):
             meta.update(referer_fetch_id=referer.meta.get("fetch_id"), referer_url=referer.url)
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta)
 
+    @discovery
     def parse_entry(self, response):
         """An entry URL is either a gkmlpt shell or a town portal root linking to one."""
         site = response.meta["site"]
         if "window._CONFIG" in response.text:
-            yield from self.parse_shell(response)
+            yield from self.read_shell(response)
             return
         link = gkmlpt.find_gkmlpt_link(response.text, response.url)
         if link is None:
+            self.state[site].list_failures += 1
             yield ErrorItem(site, response.url, "no_gkmlpt_link",
                             "portal page has no link into a gkmlpt catalogue", response.meta.get("fetch_id"))
             return
-        yield self.request(site, urldefrag(link)[0], self.parse_shell, "shell", response,
-                           entry_category=gkmlpt.fragment_category(link))
+        yield self.discover(site, self.request(site, urldefrag(link)[0], self.parse_shell,
+                                               "shell", response,
+                                               entry_category=gkmlpt.fragment_category(link)))
 
+    @discovery
     def parse_shell(self, response):
+        yield from self.read_shell(response)
+
+    def read_shell(self, response):
         site = response.meta["site"]
         try:
             shell = gkmlpt.parse_shell_config(response.text)
@@ -117,11 +149,13 @@ class GkmlptSpider(scrapy.Spider):
             yield ErrorItem(site, response.url, "bad_shell", str(exc), response.meta.get("fetch_id"))
             return
         state = self.state[site]
+        state.base = state.base or base
         wanted = response.meta.get("entry_category") or self.configs[site].report_category
         categories = {wanted} if wanted else {c.id for c in gkmlpt.find_report_categories(shell.tree)}
         state.report_categories |= categories
         for classify in sorted(categories) + [0]:
             yield from self.list_request(site, base, classify, 1, shell.sid, response)
+        yield from self.search_requests(site, shell.search_url, response)
 
     def list_request(self, site, base, classify, page, sid, referer, bad_json=0, delay=0.0):
         state = self.state[site]
@@ -132,10 +166,10 @@ class GkmlptSpider(scrapy.Spider):
                                "list", referer, base=base, classify=classify, page=page, sid=sid,
                                bad_json=bad_json, handle_httpstatus_list=[404])
         if bad_json:
-            request = request.replace(dont_filter=True)
             request.meta["gk_delay"] = delay
-        yield request
+        yield self.discover(site, request)
 
+    @discovery
     def parse_list(self, response):
         meta = response.meta
         site, classify, page = meta["site"], meta["classify"], meta["page"]
@@ -159,18 +193,31 @@ class GkmlptSpider(scrapy.Spider):
         state = self.state[site]
         for article in listing.articles:
             post_id = int(article["id"])
-            if post_id in state.posts:
+            if post_id in state.posts or post_id in state.jumps:
+                continue
+            new_posts += 1
+            if gkmlpt.is_jump_entry(article):  # a link elsewhere, never a post of this site
+                state.jumps.add(post_id)
                 continue
             state.posts.add(post_id)
-            new_posts += 1
+            if classify == 0:
+                state.site_list_floor = min(post_id, state.site_list_floor or post_id)
             yield from self.maybe_report(site, article, classify, response)
-        if new_posts and page < MAX_LIST_PAGES:
+        # The end: offset + len >= total, an empty page (or 404, above); a page with no new
+        # post id is the guard for hosts whose total is missing or wrong.
+        if new_posts and not listing.is_last(page) and page < MAX_LIST_PAGES:
             yield from self.list_request(site, meta["base"], classify, page + 1, meta["sid"], response)
 
-    def maybe_report(self, site, article, classify, response):
+    def maybe_report(self, site, article, classify, response, source="list", in_category=None,
+                     page=None):
+        """A listed post (or a search hit, or a column entry) that may be an annual report of
+        the wanted years: a known unchanged one is touched, else its detail page is read
+        (``page``: already fetched)."""
         title = str(article.get("title") or "")
-        category = article.get("classify_main") or classify
-        in_category = category in self.state[site].report_categories or classify in self.state[site].report_categories
+        state = self.state[site]
+        if in_category is None:
+            category = article.get("classify_main") or classify
+            in_category = category in state.report_categories or classify in state.report_categories
         if not is_annual_report_title(title, in_report_category=in_category):
             return
         title_year = year_from_title(title)
@@ -179,16 +226,22 @@ class GkmlptSpider(scrapy.Spider):
         post_id = int(article["id"])
         digest = article_sha256(article)
         known = self.session.known.get(site, {}).get(post_id)
+        list_fetch_id = response.meta.get("fetch_id") if response is not None else None
         if known and known == (digest, True) and not self.revisit:
-            yield SeenPostItem(site, post_id, response.meta.get("fetch_id"))
+            yield SeenPostItem(site, post_id, list_fetch_id)
             return
         url = str(article.get("url") or article.get("post_url") or "")
         if not url:
-            yield ErrorItem(site, response.url, "post_without_url", f"post {article['id']} has no url")
+            yield ErrorItem(site, response.url if response is not None else "", "post_without_url",
+                            f"post {article['id']} has no url")
             return
-        yield self.request(site, response.urljoin(url), self.parse_detail, "detail", response,
-                           article=article, article_sha256=digest,
-                           list_fetch_id=response.meta.get("fetch_id"))
+        meta = dict(article=article, article_sha256=digest, list_fetch_id=list_fetch_id)
+        if page is not None:  # a column page read to learn whose report it is
+            page.meta.update(meta)
+            yield from self.parse_detail(page)
+            return
+        link = self.site_link(site, url, response.url if response is not None else url)
+        yield self.request(site, link, self.parse_detail, "detail", response, **meta)
 
     def parse_detail(self, response):
         meta = response.meta
@@ -203,11 +256,16 @@ class GkmlptSpider(scrapy.Spider):
         year, source = report_year(str(article.get("title") or detail.title), body_text, published)
         if self.years and year and not self.years[0] <= year <= self.years[1]:
             return
+        base = self.state[site].base
         attachments = gkmlpt.merge_attachments(
             gkmlpt.api_attachments(article, response.url),
             gkmlpt.api_attachments(detail.detail or {}, response.url),
-            gkmlpt.body_attachment_links(detail.content_html, response.url),
+            gkmlpt.body_attachment_links(detail.content_html, response.url, int(article["id"]),
+                                         base),
         )
+        for ref in attachments:
+            ref.url = self.site_link(site, ref.url, response.url)
+        attachments = gkmlpt.merge_attachments(attachments)
         yield ReportPostItem(
             site=site, post_id=int(article["id"]), title=str(article.get("title") or detail.title),
             url=response.url, article=article, report_year=year, year_source=source,
@@ -251,7 +309,12 @@ class GkmlptSpider(scrapy.Spider):
         sha256 = meta.get("fetch_sha256")
         yield AttachmentItem(site, post_id, url, "ok", fetch_id, sha256=sha256)
 
+    def parse_detail_page(self, page: str):
+        return gkmlpt.parse_detail_page(page)
+
     def on_error(self, failure):
+        """Every failed request is a row; a failed list, column or search page (network error,
+        5xx after its retries, refusal) means the site was not fully listed."""
         request = failure.request
         meta = request.meta
         site = meta.get("site")
@@ -261,6 +324,10 @@ class GkmlptSpider(scrapy.Spider):
                                  meta.get("fetch_id"), error=message)
         else:
             yield ErrorItem(site, request.url, kind, message, meta.get("fetch_id"))
+        if meta.get("kind") in DISCOVERY_KINDS and site in self.state:
+            self.state[site].list_failures += 1
+            self.discovered(site)
+            yield from self.take_deferred(site)
 
 
 def article_sha256(article: dict) -> str:
@@ -288,14 +355,13 @@ def _failure_kind(failure) -> tuple[str, str]:
 
 
 def _not_a_document(response, ext: str) -> tuple[str, str] | None:
+    """What the archive says a document may not be (``served_page_instead``): the one rule
+    the extractor applies too, so an HTML .doc (Word's "save as web page") is kept."""
     body = response.body
     if not body:
         return "empty", "attachment body is empty"
-    head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    looks_html = head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
-    if ext in DOCUMENT_EXTS and looks_html:
-        return "not_a_document", f"an HTML page was served where a .{ext} was expected"
-    return None
+    problem = served_page_instead(body, f"attachment.{ext}") if ext else None
+    return ("not_a_document", problem) if problem else None
 
 
 def _html_text(content_html: str) -> str:
