@@ -87,7 +87,7 @@ class GkmlptSpider(ReportSourcesMixin, scrapy.Spider):
                 continue
             floor = state.site_list_floor
             below = {int(p) for p in self.session.known.get(site, {})
-                     if floor is None or int(p) < floor}
+                     if floor is not None and int(p) < floor}
             fully[site] = state.posts | below
         return fully
 

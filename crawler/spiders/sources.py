@@ -110,7 +110,7 @@ class ReportSourcesMixin:
             self.state[site].list_failures += 1
             yield ErrorItem(site, response.url, "bad_search", str(exc), meta.get("fetch_id"))
             return
-        known = {c.post_id for c in self.state[site].discovery.deferred}
+        known = {c.post_id for c in self.state[site].discovery.deferred if c.source == "search"}
         new = [h for h in found.hits if int(h.post_id) not in known]
         for hit in new:
             self.state[site].discovery.deferred.append(Candidate(
@@ -144,7 +144,7 @@ class ReportSourcesMixin:
             return
         page = nfcms.parse_column_page(response.text, response.url)
         deferred = self.state[site].discovery.deferred
-        known = {c.post_id for c in deferred}
+        known = {c.post_id for c in deferred if c.column_url == meta["column"]}
         new = [i for i in page.items if int(i.post_id) not in known]
         for item in new:
             deferred.append(Candidate(int(item.post_id), item.title, item.url, "column",
