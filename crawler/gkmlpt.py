@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 from lxml import html as lxml_html
 
@@ -201,16 +201,18 @@ def canonical_link(url: str, page_url: str, hosts: tuple[str, ...] | set[str]) -
     """
     url = urldefrag(urljoin(page_url, url.strip()))[0]
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return url  # the site guard judges everything else as it is
+    host, netloc = parts.hostname.lower(), parts.netloc
     if host not in hosts and f"www.{host}" in hosts:
+        netloc = netloc.lower().replace(host, f"www.{host}", 1)
         host = f"www.{host}"
     page = urlsplit(page_url)
     scheme = parts.scheme
     if scheme == "http" and page.scheme == "https" and host == (page.hostname or "").lower():
         scheme = "https"
     query = "&".join(q for q in parts.query.split("&") if q and q.lower() != "jump=true")
-    netloc = host + (f":{parts.port}" if parts.port else "")
-    return f"{scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+    return urlunsplit((scheme, netloc, parts.path, query, ""))
 
 
 def bucket_attachment_url(base: str, attachment_id: int, post_id: int, ext: str) -> str:

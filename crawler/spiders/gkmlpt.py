@@ -208,8 +208,7 @@ class GkmlptSpider(ReportSourcesMixin, scrapy.Spider):
         if new_posts and not listing.is_last(page) and page < MAX_LIST_PAGES:
             yield from self.list_request(site, meta["base"], classify, page + 1, meta["sid"], response)
 
-    def maybe_report(self, site, article, classify, response, source="list", in_category=None,
-                     page=None):
+    def maybe_report(self, site, article, classify, response, in_category=None, page=None):
         """A listed post (or a search hit, or a column entry) that may be an annual report of
         the wanted years: a known unchanged one is touched, else its detail page is read
         (``page``: already fetched)."""
@@ -226,21 +225,20 @@ class GkmlptSpider(ReportSourcesMixin, scrapy.Spider):
         post_id = int(article["id"])
         digest = article_sha256(article)
         known = self.session.known.get(site, {}).get(post_id)
-        list_fetch_id = response.meta.get("fetch_id") if response is not None else None
+        list_fetch_id = response.meta.get("fetch_id")
         if known and known == (digest, True) and not self.revisit:
             yield SeenPostItem(site, post_id, list_fetch_id)
             return
         url = str(article.get("url") or article.get("post_url") or "")
         if not url:
-            yield ErrorItem(site, response.url if response is not None else "", "post_without_url",
-                            f"post {article['id']} has no url")
+            yield ErrorItem(site, response.url, "post_without_url", f"post {article['id']} has no url")
             return
         meta = dict(article=article, article_sha256=digest, list_fetch_id=list_fetch_id)
         if page is not None:  # a column page read to learn whose report it is
             page.meta.update(meta)
             yield from self.parse_detail(page)
             return
-        link = self.site_link(site, url, response.url if response is not None else url)
+        link = self.site_link(site, url, response.url)
         yield self.request(site, link, self.parse_detail, "detail", response, **meta)
 
     def parse_detail(self, response):

@@ -24,6 +24,14 @@ MAX_COLUMN_PAGES = 200
 MAX_SEARCH_PAGES = 40
 
 
+@dataclass(frozen=True)
+class FoundOn:
+    """The search or column page a candidate was found on: the referer of what follows."""
+
+    url: str
+    meta: dict
+
+
 @dataclass
 class Candidate:
     """A post found by search or in a report column, taken if no list showed it."""
@@ -33,7 +41,12 @@ class Candidate:
     url: str
     source: str  # "search" or "column"
     raw: dict
+    found_on: FoundOn
     column_url: str = ""
+
+
+def found_on(response) -> FoundOn:
+    return FoundOn(response.url, {"fetch_id": response.meta.get("fetch_id")})
 
 
 @dataclass
@@ -114,7 +127,7 @@ class ReportSourcesMixin:
         new = [h for h in found.hits if int(h.post_id) not in known]
         for hit in new:
             self.state[site].discovery.deferred.append(Candidate(
-                int(hit.post_id), hit.title, hit.url, "search", hit.raw))
+                int(hit.post_id), hit.title, hit.url, "search", hit.raw, found_on(response)))
         if not gdsearch.search_ends(found, meta["page"], len(new)) \
                 and meta["page"] < MAX_SEARCH_PAGES:
             yield from self.search_request(site, meta["jsonp_url"], meta["term"],
@@ -150,7 +163,7 @@ class ReportSourcesMixin:
             deferred.append(Candidate(int(item.post_id), item.title, item.url, "column",
                                       {"id": item.post_id, "title": item.title, "url": item.url,
                                        "date": item.date, "column": meta["column"]},
-                                      column_url=meta["column"]))
+                                      found_on(response), column_url=meta["column"]))
         more = page.pages is None or meta["page"] < page.pages
         if new and more and meta["page"] < MAX_COLUMN_PAGES:
             yield from self.column_request(site, meta["column"], meta["page"] + 1, response)
@@ -177,7 +190,7 @@ class ReportSourcesMixin:
         base = self.state[site].base or candidate.url  # links are read as the site's pages
         article = dict(candidate.raw, title=candidate.title, id=candidate.post_id,
                        url=self.site_link(site, candidate.url, base))
-        yield from self.maybe_report(site, article, None, None, source="search")
+        yield from self.maybe_report(site, article, None, candidate.found_on)
 
     def column_candidate(self, site: str, candidate: Candidate, source: str | None = None,
                          page=None):
@@ -189,14 +202,14 @@ class ReportSourcesMixin:
             claim = self.earlier_claim(candidate) or claim
         if claim.site is None and not claim.body and source is None:
             request = self.request(site, candidate.url, self.parse_column_claim, "detail",
-                                   candidate=candidate)
+                                   candidate.found_on, candidate=candidate)
             yield request.replace(dont_filter=True)  # every site reading the column asks
             return
         owner = claim.site if claim.site or claim.body else self.sole_reader(site, candidate)
         if owner == site:
             self.state[site].posts.add(candidate.post_id)
             article = dict(candidate.raw, url=candidate.url)
-            yield from self.maybe_report(site, article, None, None, source="column",
+            yield from self.maybe_report(site, article, None, candidate.found_on,
                                          in_category=True, page=page)
         elif owner is None:
             year = year_from_title(candidate.title) or _year_before(candidate.raw.get("date"))

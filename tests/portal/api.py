@@ -117,8 +117,8 @@ def list_page(site: Site, classify: int, page: int, switches: set[str]) -> Listi
     posts = posts_in(site, classify)
     shown = [p for p in posts if in_window(p, switches)]
     batch, total, offset = _batch(shown, page, switches)
-    if not batch and page > 1 and "no_total" in switches:  # the last page again
-        last = max(1, -(-len(shown) // PAGE_SIZE))
+    if not batch and page > 1 and "no_total" in switches and "empty_page_end" not in switches:
+        last = max(1, -(-len(shown) // PAGE_SIZE))  # the last page again
         batch = _batch(shown, last, switches)[0]
     if not batch and page > 1:
         if "empty_page_end" not in switches:
