@@ -9,7 +9,7 @@ import random
 import pytest
 
 from crawler.claims import Claims, body_names, named_body
-from crawler.gkmlpt import PlatformError
+from crawler.platforms import PlatformError
 from crawler.platforms.gdsearch import parse_search_page, search_ends, search_url
 from crawler.platforms.nfcms import (column_page_url, column_root, content_source, is_column_url,
                                      parse_column_page)
@@ -97,7 +97,7 @@ def test_aliases_and_longest_name_wins():
 
 
 def test_report_category_named_just_nianbao_is_found():
-    from crawler.gkmlpt import Category, find_report_categories
+    from crawler.platforms.gkmlpt import Category, find_report_categories
 
     tree = [Category(1, "年度报告"), Category(2, "年报"), Category(3, "政府信息公开年报"),
             Category(4, "企业年报", jump_url=""), Category(5, "年度报告", jump_url="http://x/"),
@@ -106,7 +106,7 @@ def test_report_category_named_just_nianbao_is_found():
 
 
 def test_list_page_end_rules():
-    from crawler.gkmlpt import parse_list_page
+    from crawler.platforms.gkmlpt import parse_list_page
 
     page = lambda **kw: parse_list_page(json.dumps(kw))  # noqa: E731
     arts = [{"id": n} for n in range(37)]

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
-from crawler.gkmlpt import PlatformError
+from crawler.platforms import PlatformError
 
 SEARCH_TERMS = ("年度报告", "年报")  # every annual-report title holds one of them
 SEARCH_HOSTS = frozenset({"search.gd.gov.cn"})  # the only hosts a search may go to

@@ -1,4 +1,5 @@
-"""The gkmlpt spider: one spider for the platform; each site is a row of ``config/sites.toml``.
+"""The gkmlpt spider: the platform's URLs and markup over the shared walk of
+:class:`crawler.spiders.base.PlatformSpider`; each site is a row of ``config/sites.toml``.
 
 Walk: entry URL (portal root, ``index#id``, ``annualreport#id``, or a portal report column) →
 shell (``window._CONFIG``: SID, TREE, SEARCH_JSONP_URL) → list API of the annual-report
@@ -13,24 +14,14 @@ pages of annual-report posts → their attachments (union of ``attachment[]`` an
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
-from datetime import datetime
 from urllib.parse import urldefrag
 
-import scrapy
-from lxml import html as lxml_html
-from scrapy.exceptions import DownloadCancelledError
-from scrapy.spidermiddlewares.httperror import HttpError
-
-from archive.extract.detect import served_page_instead
-from crawler import gkmlpt
-from crawler.items import AttachmentItem, ErrorItem, ReportPostItem, SeenPostItem
-from crawler.platforms import nfcms
-from crawler.selection import (CHINA_TZ, is_annual_report_title, parse_year_range, report_year,
-                               year_from_title)
-from crawler.session import ArchiveSession
+from crawler.fetch import FetchMeta
+from crawler.items import ErrorItem
+from crawler.platforms import ListedPost, PlatformError, PostPage, merge_attachments
+from crawler.platforms import gkmlpt, nfcms
+from crawler.spiders.base import PlatformSpider, SiteState, fetch_of
 from crawler.spiders.sources import DISCOVERY_KINDS, DiscoveryState, ReportSourcesMixin, discovery
 
 MAX_LIST_PAGES = 500
@@ -38,338 +29,184 @@ MAX_BAD_JSON_RETRIES = 2
 
 
 @dataclass
-class SiteState:
-    """What the spider has seen of one site in this run."""
-
+class GkmlptSiteState(SiteState):
     report_categories: set[int] = field(default_factory=set)
-    listed: set[tuple] = field(default_factory=set)  # list, column and search pages requested
-    posts: set[int] = field(default_factory=set)  # every post id seen in a list
-    jumps: set[int] = field(default_factory=set)  # `type: url` entries: never fetched
-    list_failures: int = 0
+    jumps: set[str] = field(default_factory=set)  # `type: url` entries: never fetched
     base: str | None = None  # {P}/gkmlpt/ of the site, from its shell
     site_list_floor: int | None = None  # the smallest post id api/all/0 showed
     discovery: DiscoveryState = field(default_factory=DiscoveryState)
 
 
-class GkmlptSpider(ReportSourcesMixin, scrapy.Spider):
-    name = "gkmlpt"
-    command = "crawl"
+@dataclass(frozen=True)
+class ListCursor:
+    """One page of one category's list API."""
 
-    def __init__(self, site: str | None = None, year: str | None = None, revisit: str = "",
-                 *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.site_arg = [s.strip() for s in (site or "all").split(",") if s.strip()]
-        self.years = parse_year_range(year)
-        self.revisit = revisit.lower() in ("1", "true", "yes")
-        self.state: dict[str, SiteState] = {}
+    base: str
+    classify: int
+    page: int
+    sid: str | None
 
-    @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.session = ArchiveSession.of(crawler)
-        spider.sites = spider.session.sites_file.select(spider.site_arg)
-        spider.configs = {site.slug: site for site in spider.sites}
-        return spider
 
-    def run_args(self) -> dict:
-        return {"sites": [s.slug for s in self.sites], "years": self.years, "revisit": self.revisit}
+class GkmlptSpider(ReportSourcesMixin, PlatformSpider):
+    name = platform = "gkmlpt"
+    site_state_class = GkmlptSiteState
 
-    def fully_listed_sites(self) -> dict[str, set[int]]:
-        """Sites whose every list was read to its end in a run without a year filter: a known
-        post missing from them has been removed from the site — unless it is older than
-        anything ``api/all/0`` showed (below the list window it is only in search, which does
-        not run nightly), so those count as seen."""
-        if self.years:
-            return {}
-        fully = {}
-        for site, state in self.state.items():
-            if not state.listed or state.list_failures:
-                continue
-            floor = state.site_list_floor
-            below = {int(p) for p in self.session.known.get(site, {})
-                     if floor is not None and int(p) < floor}
-            fully[site] = state.posts | below
-        return fully
-
-    async def start(self):
-        for site in self.sites:
-            if not site.enabled:
-                yield ErrorItem(site.slug, "", "disabled", site.disabled_reason)
-                continue
-            self.state[site.slug] = SiteState()
-            for request in list(self.entry_requests(site)):  # all counted before any answer
-                yield request
-
-    def entry_requests(self, site):
-        """The entry URLs of one site: gkmlpt shells, town portal roots, report columns."""
+    def start_site(self, site):
+        """The entry URLs of one site: gkmlpt shells, town portal roots, report columns; all
+        counted as discovery before any answers."""
+        requests = []
         for entry in site.entry_urls:
             if nfcms.is_column_url(entry):
-                yield from self.column_request(site.slug, urldefrag(entry)[0], 1)
+                requests += self.column_request(site.slug, urldefrag(entry)[0], 1)
                 continue
-            yield self.discover(site.slug, self.request(
+            requests.append(self.discover(site.slug, self.request(
                 site.slug, urldefrag(entry)[0], self.parse_entry, "entry",
-                entry_category=gkmlpt.fragment_category(entry)))
-
-    def request(self, site: str, url: str, callback, kind: str, referer=None, **meta):
-        config = self.configs[site]
-        if config.http_only and url.startswith("https://"):
-            url = "http://" + url[len("https://"):]
-        meta.update(site=site, kind=kind, dont_obey_robotstxt=not config.obey_robots)
-        if referer is not None:
-            meta.update(referer_fetch_id=referer.meta.get("fetch_id"), referer_url=referer.url)
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta)
+                cb_kwargs={"entry_category": gkmlpt.fragment_category(entry)})))
+        return requests
 
     @discovery
-    def parse_entry(self, response):
+    def parse_entry(self, response, entry_category: int | None):
         """An entry URL is either a gkmlpt shell or a town portal root linking to one."""
-        site = response.meta["site"]
+        site = fetch_of(response).site
         if "window._CONFIG" in response.text:
-            yield from self.read_shell(response)
+            yield from self.read_shell(response, entry_category)
             return
         link = gkmlpt.find_gkmlpt_link(response.text, response.url)
         if link is None:
-            self.state[site].list_failures += 1
+            self.list_failed(site)
             yield ErrorItem(site, response.url, "no_gkmlpt_link",
-                            "portal page has no link into a gkmlpt catalogue", response.meta.get("fetch_id"))
+                            "portal page has no link into a gkmlpt catalogue", fetch_of(response).fetch_id)
             return
-        yield self.discover(site, self.request(site, urldefrag(link)[0], self.parse_shell,
-                                               "shell", response,
-                                               entry_category=gkmlpt.fragment_category(link)))
+        yield self.discover(site, self.request(
+            site, urldefrag(link)[0], self.parse_shell, "shell", response,
+            cb_kwargs={"entry_category": gkmlpt.fragment_category(link)}))
 
     @discovery
-    def parse_shell(self, response):
-        yield from self.read_shell(response)
+    def parse_shell(self, response, entry_category: int | None):
+        yield from self.read_shell(response, entry_category)
 
-    def read_shell(self, response):
-        site = response.meta["site"]
+    def read_shell(self, response, entry_category: int | None):
+        site = fetch_of(response).site
         try:
             shell = gkmlpt.parse_shell_config(response.text)
             base = gkmlpt.gkmlpt_base(response.url)
-        except gkmlpt.PlatformError as exc:
-            yield ErrorItem(site, response.url, "bad_shell", str(exc), response.meta.get("fetch_id"))
+        except PlatformError as exc:
+            yield ErrorItem(site, response.url, "bad_shell", str(exc), fetch_of(response).fetch_id)
             return
         state = self.state[site]
         state.base = state.base or base
-        wanted = response.meta.get("entry_category") or self.configs[site].report_category
+        wanted = entry_category or self.configs[site].report_category
         categories = {wanted} if wanted else {c.id for c in gkmlpt.find_report_categories(shell.tree)}
         state.report_categories |= categories
         for classify in sorted(categories) + [0]:
-            yield from self.list_request(site, base, classify, 1, shell.sid, response)
+            yield from self.list_request(site, ListCursor(base, classify, 1, shell.sid), response)
         yield from self.search_requests(site, shell.search_url, response)
 
-    def list_request(self, site, base, classify, page, sid, referer, bad_json=0, delay=0.0):
-        state = self.state[site]
-        if (classify, page) in state.listed and not bad_json:
+    def list_request(self, site: str, cursor: ListCursor, referer, bad_json: int = 0):
+        if not bad_json and not self.claim_list(site, (cursor.classify, cursor.page)):
             return
-        state.listed.add((classify, page))
-        request = self.request(site, gkmlpt.list_api_url(base, classify, page, sid), self.parse_list,
-                               "list", referer, base=base, classify=classify, page=page, sid=sid,
-                               bad_json=bad_json, handle_httpstatus_list=[404])
+        url = gkmlpt.list_api_url(cursor.base, cursor.classify, cursor.page, cursor.sid)
+        request = self.request(site, url, self.parse_list, "list", referer,
+                               cb_kwargs={"cursor": cursor, "bad_json": bad_json},
+                               handle_httpstatus_list=[404])
         if bad_json:
-            request.meta["gk_delay"] = delay
+            fetch_of(request).delay = 2.0 ** (bad_json - 1)
         yield self.discover(site, request)
 
     @discovery
-    def parse_list(self, response):
-        meta = response.meta
-        site, classify, page = meta["site"], meta["classify"], meta["page"]
+    def parse_list(self, response, cursor: ListCursor, bad_json: int):
+        fetch: FetchMeta = fetch_of(response)
+        site = fetch.site
         if response.status == 404:
-            if page == 1:
-                self.state[site].list_failures += 1
+            if cursor.page == 1:
+                self.list_failed(site)
                 yield ErrorItem(site, response.url, "list_not_found",
-                                f"category {classify} answered 404 on page 1", meta.get("fetch_id"))
+                                f"category {cursor.classify} answered 404 on page 1", fetch.fetch_id)
             return
         try:
             listing = gkmlpt.parse_list_page(response.body)
-        except gkmlpt.PlatformError as exc:
-            if meta["bad_json"] < MAX_BAD_JSON_RETRIES:
-                yield from self.list_request(site, meta["base"], classify, page, meta["sid"], response,
-                                             bad_json=meta["bad_json"] + 1, delay=2.0 ** meta["bad_json"])
+        except PlatformError as exc:
+            if bad_json < MAX_BAD_JSON_RETRIES:
+                yield from self.list_request(site, cursor, response, bad_json=bad_json + 1)
             else:
-                self.state[site].list_failures += 1
-                yield ErrorItem(site, response.url, "bad_list", str(exc), meta.get("fetch_id"))
+                self.list_failed(site)
+                yield ErrorItem(site, response.url, "bad_list", str(exc), fetch.fetch_id)
             return
         new_posts = 0
         state = self.state[site]
         for article in listing.articles:
-            post_id = int(article["id"])
-            if post_id in state.posts or post_id in state.jumps:
+            post_id = str(article["id"])
+            if post_id in state.jumps:
                 continue
-            new_posts += 1
             if gkmlpt.is_jump_entry(article):  # a link elsewhere, never a post of this site
                 state.jumps.add(post_id)
+                new_posts += 1
                 continue
-            state.posts.add(post_id)
-            if classify == 0:
-                state.site_list_floor = min(post_id, state.site_list_floor or post_id)
-            yield from self.maybe_report(site, article, classify, response)
+            post = self.listed(site, article, cursor.classify, response.url)
+            if not self.first_sighting(site, post.post_id):
+                continue
+            new_posts += 1
+            if cursor.classify == 0 and post_id.isdigit():
+                state.site_list_floor = min(int(post_id), state.site_list_floor or int(post_id))
+            yield from self.listed_post(post, response)
         # The end: offset + len >= total, an empty page (or 404, above); a page with no new
         # post id is the guard for hosts whose total is missing or wrong.
-        if new_posts and not listing.is_last(page) and page < MAX_LIST_PAGES:
-            yield from self.list_request(site, meta["base"], classify, page + 1, meta["sid"], response)
+        if new_posts and not listing.is_last(cursor.page) and cursor.page < MAX_LIST_PAGES:
+            next_page = ListCursor(cursor.base, cursor.classify, cursor.page + 1, cursor.sid)
+            yield from self.list_request(site, next_page, response)
 
-    def maybe_report(self, site, article, classify, response, in_category=None, page=None):
-        """A listed post (or a search hit, or a column entry) that may be an annual report of
-        the wanted years: a known unchanged one is touched, else its detail page is read
-        (``page``: already fetched)."""
-        title = str(article.get("title") or "")
-        state = self.state[site]
+    def listed(self, site: str, article: dict, classify: int | None, page_url: str,
+               in_category: bool | None = None) -> ListedPost:
+        """A list entry, search hit or column entry as a post of the site (its link read as
+        the site means it: see :func:`gkmlpt.canonical_link`)."""
+        categories = self.state[site].report_categories
+        category = article.get("classify_main") or classify
         if in_category is None:
-            category = article.get("classify_main") or classify
-            in_category = category in state.report_categories or classify in state.report_categories
-        if not is_annual_report_title(title, in_report_category=in_category):
-            return
-        title_year = year_from_title(title)
-        if self.years and title_year and not self.years[0] <= title_year <= self.years[1]:
-            return
-        post_id = int(article["id"])
-        digest = article_sha256(article)
-        known = self.session.known.get(site, {}).get(post_id)
-        list_fetch_id = response.meta.get("fetch_id")
-        if known and known == (digest, True) and not self.revisit:
-            yield SeenPostItem(site, post_id, list_fetch_id)
-            return
+            in_category = category in categories or classify in categories
         url = str(article.get("url") or article.get("post_url") or "")
-        if not url:
-            yield ErrorItem(site, response.url, "post_without_url", f"post {article['id']} has no url")
-            return
-        meta = dict(article=article, article_sha256=digest, list_fetch_id=list_fetch_id)
-        if page is not None:  # a column page read to learn whose report it is
-            page.meta.update(meta)
-            yield from self.parse_detail(page)
-            return
-        link = self.site_link(site, url, response.url)
-        yield self.request(site, link, self.parse_detail, "detail", response, **meta)
+        return ListedPost(site=site, post_id=str(article["id"]), title=str(article.get("title") or ""),
+                          url=self.site_link(site, url, page_url) if url else "", raw=article,
+                          in_report_category=in_category)
 
-    def parse_detail(self, response):
-        meta = response.meta
-        site, article = meta["site"], meta["article"]
-        try:
-            detail = gkmlpt.parse_detail_page(response.text)
-        except (ValueError, gkmlpt.PlatformError) as exc:
-            yield ErrorItem(site, response.url, "bad_detail", str(exc), meta.get("fetch_id"))
-            return
-        body_text = _html_text(detail.content_html)
-        published = article.get("display_publish_time") or article.get("date")
-        year, source = report_year(str(article.get("title") or detail.title), body_text, published)
-        if self.years and year and not self.years[0] <= year <= self.years[1]:
-            return
-        base = self.state[site].base
-        attachments = gkmlpt.merge_attachments(
+    def fully_listed_sites(self) -> dict[str, set[str]]:
+        """As the base, but a known post older than anything ``api/all/0`` showed (below the
+        list window it is only in search, which does not run nightly) counts as seen."""
+        fully = super().fully_listed_sites()
+        for site, seen in fully.items():
+            floor = self.state[site].site_list_floor
+            fully[site] = seen | {p for p in self.session.known.get(site, {})
+                                  if floor is not None and p.isdigit() and int(p) < floor}
+        return fully
+
+    def on_error(self, failure):
+        """As the base; a failed entry, shell, column or search page (network error, 5xx after
+        its retries, refusal) also means the site was not fully listed."""
+        yield from super().on_error(failure)
+        fetch = fetch_of(failure.request)
+        if fetch.kind in DISCOVERY_KINDS and fetch.site in self.state:
+            if fetch.kind != "list":  # the base counts those
+                self.list_failed(fetch.site)
+            self.discovered(fetch.site)
+            yield from self.take_deferred(fetch.site)
+
+    def read_detail(self, response, listed: ListedPost) -> PostPage:
+        detail = gkmlpt.parse_detail_page(response.text)
+        article = listed.raw
+        site = listed.site
+        attachments = merge_attachments(
             gkmlpt.api_attachments(article, response.url),
             gkmlpt.api_attachments(detail.detail or {}, response.url),
-            gkmlpt.body_attachment_links(detail.content_html, response.url, int(article["id"]),
-                                         base),
+            gkmlpt.body_attachment_links(detail.content_html, response.url, listed.post_id,
+                                         self.state[site].base),
         )
         for ref in attachments:
             ref.url = self.site_link(site, ref.url, response.url)
-        attachments = gkmlpt.merge_attachments(attachments)
-        yield ReportPostItem(
-            site=site, post_id=int(article["id"]), title=str(article.get("title") or detail.title),
-            url=response.url, article=article, report_year=year, year_source=source,
-            publish_date=_local_date(published), classify_id=article.get("classify_main"),
+        attachments = merge_attachments(attachments)
+        return PostPage(
+            title=detail.title, body_html=detail.content_html,
+            published=article.get("display_publish_time") or article.get("date"),
+            attachments=attachments, classify_id=article.get("classify_main"),
             classify_name=str(article.get("classify_main_name") or ""),
             detail={"template": detail.template, "meta": detail.meta,
                     "classify_table": detail.classify_table},
-            detail_fetch_id=meta.get("fetch_id"), list_fetch_id=meta.get("list_fetch_id"),
-            article_sha256=meta["article_sha256"], body_html=detail.content_html,
-            attachments=attachments,
         )
-        for ref in attachments:
-            yield self.attachment_request(site, ref, int(article["id"]), response)
-
-    def attachment_request(self, site: str, ref, post_id: int, referer):
-        """A conditional request when an earlier download left validators (ETag,
-        Last-Modified); a 304 means the archived bytes are still current."""
-        request = self.request(site, ref.url, self.parse_attachment, "attachment", referer,
-                               post_id=post_id, attachment_url=ref.url, ext=ref.ext,
-                               handle_httpstatus_list=[304])
-        etag, modified, sha256 = self.session.writer.validators(request.url)
-        if sha256 and (etag or modified):
-            request.meta["previous_sha256"] = sha256
-            if etag:
-                request.headers["If-None-Match"] = etag
-            if modified:
-                request.headers["If-Modified-Since"] = modified
-        return request
-
-    def parse_attachment(self, response):
-        meta = response.meta
-        site, post_id, url = meta["site"], meta["post_id"], meta["attachment_url"]
-        problem = _not_a_document(response, meta.get("ext", ""))
-        fetch_id = meta.get("fetch_id")
-        if response.status == 304:
-            yield AttachmentItem(site, post_id, url, "ok", fetch_id, sha256=meta.get("previous_sha256"))
-            return
-        if problem:
-            yield AttachmentItem(site, post_id, url, problem[0], fetch_id, error=problem[1])
-            return
-        sha256 = meta.get("fetch_sha256")
-        yield AttachmentItem(site, post_id, url, "ok", fetch_id, sha256=sha256)
-
-    def parse_detail_page(self, page: str):
-        return gkmlpt.parse_detail_page(page)
-
-    def on_error(self, failure):
-        """Every failed request is a row; a failed list, column or search page (network error,
-        5xx after its retries, refusal) means the site was not fully listed."""
-        request = failure.request
-        meta = request.meta
-        site = meta.get("site")
-        kind, message = _failure_kind(failure)
-        if meta.get("kind") == "attachment":
-            yield AttachmentItem(site, meta["post_id"], meta["attachment_url"], kind,
-                                 meta.get("fetch_id"), error=message)
-        else:
-            yield ErrorItem(site, request.url, kind, message, meta.get("fetch_id"))
-        if meta.get("kind") in DISCOVERY_KINDS and site in self.state:
-            self.state[site].list_failures += 1
-            self.discovered(site)
-            yield from self.take_deferred(site)
-
-
-def article_sha256(article: dict) -> str:
-    """A post's list entry, canonicalised: when it changes, the post is fetched again."""
-    canonical = json.dumps(article, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _failure_kind(failure) -> tuple[str, str]:
-    meta = failure.request.meta
-    if "gk_refused" in meta:
-        return "refused", meta["gk_refused"]
-    if failure.check(HttpError):
-        response = failure.value.response
-        if meta.get("fetch_outcome") == "challenge":
-            return "challenge", f"HTTP {response.status} JavaScript challenge page"
-        return "http_error", f"HTTP {response.status}"
-    message = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-    # Over DOWNLOAD_MAXSIZE: cancelled on the wire, or ignored while decompressing.
-    if failure.check(DownloadCancelledError) or "DOWNLOAD_MAXSIZE" in message:
-        return "too_large", message
-    if "robots.txt" in message:
-        return "robots_disallowed", message
-    return "network_error", message
-
-
-def _not_a_document(response, ext: str) -> tuple[str, str] | None:
-    """What the archive says a document may not be (``served_page_instead``): the one rule
-    the extractor applies too, so an HTML .doc (Word's "save as web page") is kept."""
-    body = response.body
-    if not body:
-        return "empty", "attachment body is empty"
-    problem = served_page_instead(body, f"attachment.{ext}") if ext else None
-    return ("not_a_document", problem) if problem else None
-
-
-def _html_text(content_html: str) -> str:
-    if not content_html.strip():
-        return ""
-    return lxml_html.fromstring(f"<div>{content_html}</div>").text_content()
-
-
-def _local_date(timestamp) -> str | None:
-    try:
-        return datetime.fromtimestamp(float(timestamp), CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
-    except (TypeError, ValueError, OverflowError):
-        return None

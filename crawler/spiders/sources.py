@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from urllib.parse import urljoin
 
 from crawler.claims import Claim, Claims, body_names
-from crawler.gkmlpt import PlatformError, canonical_link
-from crawler.items import ErrorItem, UnassignedItem
-from crawler.platforms import gdsearch, nfcms
+from crawler.fetch import META_KEY, FetchMeta
+from crawler.items import ErrorItem, SeenPostItem, UnassignedItem
+from crawler.platforms import PlatformError, gdsearch, nfcms
+from crawler.platforms import gkmlpt
+from crawler.platforms.gkmlpt import canonical_link
 from crawler.selection import year_from_title
 
 DISCOVERY_KINDS = ("entry", "shell", "list", "column", "search")
@@ -26,17 +29,21 @@ MAX_SEARCH_PAGES = 40
 
 @dataclass(frozen=True)
 class FoundOn:
-    """The search or column page a candidate was found on: the referer of what follows."""
+    """The search or column page a candidate was found on: the referer of what follows (it
+    answers what the spider asks a referer: ``url``, its FetchMeta, ``urljoin``)."""
 
     url: str
     meta: dict
+
+    def urljoin(self, url: str) -> str:
+        return urljoin(self.url, url)
 
 
 @dataclass
 class Candidate:
     """A post found by search or in a report column, taken if no list showed it."""
 
-    post_id: int
+    post_id: str
     title: str
     url: str
     source: str  # "search" or "column"
@@ -46,7 +53,9 @@ class Candidate:
 
 
 def found_on(response) -> FoundOn:
-    return FoundOn(response.url, {"fetch_id": response.meta.get("fetch_id")})
+    fetch = FetchMeta.of(response.request)
+    return FoundOn(response.url, {META_KEY: FetchMeta(fetch.site, fetch.kind,
+                                                      fetch_id=fetch.fetch_id)})
 
 
 @dataclass
@@ -61,14 +70,15 @@ def discovery(callback):
     deferred candidates. An exception in it is recorded as an error, never lost."""
 
     @functools.wraps(callback)
-    def wrapped(self, response):
-        site = response.meta["site"]
+    def wrapped(self, response, **kwargs):
+        fetch = FetchMeta.of(response.request)
+        site = fetch.site
         try:
-            results = list(callback(self, response))
+            results = list(callback(self, response, **kwargs))
         except (PlatformError, ValueError, KeyError, TypeError) as exc:
-            self.state[site].list_failures += 1
+            self.list_failed(site)
             results = [ErrorItem(site, response.url, "spider_error",
-                                 f"{type(exc).__name__}: {exc}", response.meta.get("fetch_id"))]
+                                 f"{type(exc).__name__}: {exc}", fetch.fetch_id)]
         self.discovered(site)
         yield from results
         yield from self.take_deferred(site)
@@ -107,66 +117,63 @@ class ReportSourcesMixin:
             yield from self.search_request(site, jsonp_url, term, 1, referer)
 
     def search_request(self, site, jsonp_url, term, page, referer):
-        if ("search", term, page) in self.state[site].listed:
+        if not self.claim_list(site, ("search", term, page)):
             return
-        self.state[site].listed.add(("search", term, page))
         yield self.discover(site, self.request(
             site, gdsearch.search_url(jsonp_url, term, page), self.parse_search, "search",
-            referer, jsonp_url=jsonp_url, term=term, page=page))
+            referer, cb_kwargs={"jsonp_url": jsonp_url, "term": term, "page": page}))
 
     @discovery
-    def parse_search(self, response):
-        meta, site = response.meta, response.meta["site"]
+    def parse_search(self, response, jsonp_url: str, term: str, page: int):
+        fetch = FetchMeta.of(response.request)
+        site = fetch.site
         try:
             found = gdsearch.parse_search_page(response.body)
         except PlatformError as exc:
-            self.state[site].list_failures += 1
-            yield ErrorItem(site, response.url, "bad_search", str(exc), meta.get("fetch_id"))
+            self.list_failed(site)
+            yield ErrorItem(site, response.url, "bad_search", str(exc), fetch.fetch_id)
             return
         known = {c.post_id for c in self.state[site].discovery.deferred if c.source == "search"}
-        new = [h for h in found.hits if int(h.post_id) not in known]
+        new = [h for h in found.hits if h.post_id not in known]
         for hit in new:
             self.state[site].discovery.deferred.append(Candidate(
-                int(hit.post_id), hit.title, hit.url, "search", hit.raw, found_on(response)))
-        if not gdsearch.search_ends(found, meta["page"], len(new)) \
-                and meta["page"] < MAX_SEARCH_PAGES:
-            yield from self.search_request(site, meta["jsonp_url"], meta["term"],
-                                           meta["page"] + 1, response)
+                hit.post_id, hit.title, hit.url, "search", hit.raw, found_on(response)))
+        if not gdsearch.search_ends(found, page, len(new)) and page < MAX_SEARCH_PAGES:
+            yield from self.search_request(site, jsonp_url, term, page + 1, response)
 
     # -- report columns ----------------------------------------------------------------------
 
-    def column_request(self, site: str, column_url: str, page: int, referer=None):
+    def column_request(self, site: str, column_url: str, page: int, referer=None) -> list:
         root = nfcms.column_root(column_url)
-        if ("column", root, page) in self.state[site].listed:
-            return
-        self.state[site].listed.add(("column", root, page))
+        if not self.claim_list(site, ("column", root, page)):
+            return []
         url = column_url if page == 1 and referer is None else nfcms.column_page_url(root, page)
-        yield self.discover(site, self.request(
-            site, url, self.parse_column, "column", referer, column=root, page=page,
-            handle_httpstatus_list=[404]))
+        return [self.discover(site, self.request(
+            site, url, self.parse_column, "column", referer,
+            cb_kwargs={"column": root, "page": page}, handle_httpstatus_list=[404]))]
 
     @discovery
-    def parse_column(self, response):
-        meta, site = response.meta, response.meta["site"]
+    def parse_column(self, response, column: str, page: int):
+        fetch = FetchMeta.of(response.request)
+        site = fetch.site
         if response.status == 404:
-            if meta["page"] == 1:
-                self.state[site].list_failures += 1
+            if page == 1:
+                self.list_failed(site)
                 yield ErrorItem(site, response.url, "column_not_found",
-                                "report column answered 404 on its first page",
-                                meta.get("fetch_id"))
+                                "report column answered 404 on its first page", fetch.fetch_id)
             return
-        page = nfcms.parse_column_page(response.text, response.url)
+        listing = nfcms.parse_column_page(response.text, response.url)
         deferred = self.state[site].discovery.deferred
-        known = {c.post_id for c in deferred if c.column_url == meta["column"]}
-        new = [i for i in page.items if int(i.post_id) not in known]
+        known = {c.post_id for c in deferred if c.column_url == column}
+        new = [i for i in listing.items if i.post_id not in known]
         for item in new:
-            deferred.append(Candidate(int(item.post_id), item.title, item.url, "column",
+            deferred.append(Candidate(item.post_id, item.title, item.url, "column",
                                       {"id": item.post_id, "title": item.title, "url": item.url,
-                                       "date": item.date, "column": meta["column"]},
-                                      found_on(response), column_url=meta["column"]))
-        more = page.pages is None or meta["page"] < page.pages
-        if new and more and meta["page"] < MAX_COLUMN_PAGES:
-            yield from self.column_request(site, meta["column"], meta["page"] + 1, response)
+                                       "date": item.date, "column": column},
+                                      found_on(response), column_url=column))
+        more = listing.pages is None or page < listing.pages
+        if new and more and page < MAX_COLUMN_PAGES:
+            yield from self.column_request(site, column, page + 1, response)
 
     # -- taking the deferred candidates --------------------------------------------------------
 
@@ -188,9 +195,8 @@ class ReportSourcesMixin:
 
     def search_candidate(self, site: str, candidate: Candidate):
         base = self.state[site].base or candidate.url  # links are read as the site's pages
-        article = dict(candidate.raw, title=candidate.title, id=candidate.post_id,
-                       url=self.site_link(site, candidate.url, base))
-        yield from self.maybe_report(site, article, None, candidate.found_on)
+        article = dict(candidate.raw, title=candidate.title, id=candidate.post_id)
+        yield from self.listed_post(self.listed(site, article, None, base), candidate.found_on)
 
     def column_candidate(self, site: str, candidate: Candidate, source: str | None = None,
                          page=None):
@@ -202,15 +208,15 @@ class ReportSourcesMixin:
             claim = self.earlier_claim(candidate) or claim
         if claim.site is None and not claim.body and source is None:
             request = self.request(site, candidate.url, self.parse_column_claim, "detail",
-                                   candidate.found_on, candidate=candidate)
+                                   candidate.found_on, cb_kwargs={"candidate": candidate})
             yield request.replace(dont_filter=True)  # every site reading the column asks
             return
         owner = claim.site if claim.site or claim.body else self.sole_reader(site, candidate)
         if owner == site:
             self.state[site].posts.add(candidate.post_id)
-            article = dict(candidate.raw, url=candidate.url)
-            yield from self.maybe_report(site, article, None, candidate.found_on,
-                                         in_category=True, page=page)
+            post = self.listed(site, dict(candidate.raw), None, candidate.url, in_category=True)
+            yield from (self.listed_post(post, candidate.found_on) if page is None
+                        else self.read_fetched_post(post, page, candidate.found_on))
         elif owner is None:
             year = year_from_title(candidate.title) or _year_before(candidate.raw.get("date"))
             yield UnassignedItem(site, candidate.url, claim.body, candidate.title, year,
@@ -228,11 +234,21 @@ class ReportSourcesMixin:
         body = self._unassigned.get(candidate.url)
         return Claim(None, body) if body else None
 
-    def parse_column_claim(self, response):
-        detail = self.parse_detail_page(response.text)
+    def parse_column_claim(self, response, candidate: Candidate):
+        detail = gkmlpt.parse_detail_page(response.text)
         source = nfcms.content_source(detail.meta, response.text)
-        yield from self.column_candidate(response.meta["site"], response.meta["candidate"],
-                                         source, page=response)
+        yield from self.column_candidate(FetchMeta.of(response.request).site, candidate, source,
+                                         page=response)
+
+    def read_fetched_post(self, post, page, found):
+        """A post whose page was read to learn whose it is: touched when known and unchanged,
+        else archived from that page (never fetched twice)."""
+        known = self.session.known.get(post.site, {}).get(post.post_id)
+        list_fetch_id = FetchMeta.of(found).fetch_id
+        if known == (post.sha256, True) and not self.revisit:
+            yield SeenPostItem(post.site, post.post_id, list_fetch_id)
+            return
+        yield from self.parse_detail(page, listed=post, list_fetch_id=list_fetch_id)
 
     def sole_reader(self, site: str, candidate: Candidate) -> str | None:
         """A report naming no body anywhere is the site's when no other configured site reads
