@@ -196,7 +196,7 @@ class ReportSourcesMixin:
     def search_candidate(self, site: str, candidate: Candidate):
         base = self.state[site].base or candidate.url  # links are read as the site's pages
         article = dict(candidate.raw, title=candidate.title, id=candidate.post_id)
-        yield from self.listed_post(self.listed(site, article, None, base), candidate.found_on)
+        yield from self.candidate_post(self.listed(site, article, None, base), candidate)
 
     def column_candidate(self, site: str, candidate: Candidate, source: str | None = None,
                          page=None):
@@ -215,7 +215,7 @@ class ReportSourcesMixin:
         if owner == site:
             self.state[site].posts.add(candidate.post_id)
             post = self.listed(site, dict(candidate.raw), None, candidate.url, in_category=True)
-            yield from (self.listed_post(post, candidate.found_on) if page is None
+            yield from (self.candidate_post(post, candidate) if page is None
                         else self.read_fetched_post(post, page, candidate.found_on))
         elif owner is None:
             year = year_from_title(candidate.title) or _year_before(candidate.raw.get("date"))
@@ -240,12 +240,26 @@ class ReportSourcesMixin:
         yield from self.column_candidate(FetchMeta.of(response.request).site, candidate, source,
                                          page=response)
 
+    def candidate_post(self, post, candidate: Candidate):
+        """A post found by search or in a column. Known with its attachments archived: only
+        touched (a search hit or column entry is no list entry to compare, so it carries no
+        change signal; ``--revisit`` reads it again); else as a listed post."""
+        known = self.session.known.get(post.site, {}).get(post.post_id)
+        if known and known[1] and not self.revisit and self.in_wanted_years(post.title):
+            yield SeenPostItem(post.site, post.post_id, FetchMeta.of(candidate.found_on).fetch_id)
+            return
+        yield from self.listed_post(post, candidate.found_on)
+
+    def in_wanted_years(self, title: str) -> bool:
+        year = year_from_title(title)
+        return not (self.years and year and not self.years[0] <= year <= self.years[1])
+
     def read_fetched_post(self, post, page, found):
         """A post whose page was read to learn whose it is: touched when known and unchanged,
         else archived from that page (never fetched twice)."""
         known = self.session.known.get(post.site, {}).get(post.post_id)
         list_fetch_id = FetchMeta.of(found).fetch_id
-        if known == (post.sha256, True) and not self.revisit:
+        if known and known[1] and not self.revisit:
             yield SeenPostItem(post.site, post.post_id, list_fetch_id)
             return
         yield from self.parse_detail(page, listed=post, list_fetch_id=list_fetch_id)
