@@ -142,14 +142,16 @@ def _add_extract_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_status(args) -> int:
-    """Per site: the last successful run, reports per year, attachments, open failures.
+    """Per site: the last successful run, reports per year, attachments, open failures; then
+    the reports of bodies no configured site claims.
 
     Example: gkarchive status --db data/archive.db
     """
     from archive.db import open_db
-    from archive.status import archive_status, format_status
+    from archive.status import archive_status, format_status, unassigned_summary
 
-    print(format_status(archive_status(open_db(args.db, readonly=True))))
+    db = open_db(args.db, readonly=True)
+    print(format_status(archive_status(db), unassigned_summary(db)))
     return 0
 
 

@@ -10,6 +10,7 @@ Tables of the raw archive:
 - ``posts``: every annual-report post seen, with its raw list-API article and detail page.
 - ``attachments``: the documents of a post (union of ``attachment[]`` and body links).
 - ``errors``: failures as data (challenge pages, HTTP errors, refused URLs, …).
+- ``unassigned_reports``: reports in a shared portal column of bodies no site claims.
 """
 
 from __future__ import annotations
@@ -313,6 +314,28 @@ def m005_report_overview(db) -> None:
                r.source_name, r.source_sha256, r.chosen_because, r.run_id
         FROM reports r JOIN sites s ON s.slug = r.site
         """
+    )
+
+
+@MIGRATIONS()
+def m006_unassigned_reports(db) -> None:
+    """Reports in a shared portal column whose body no configured site claims: listed (body,
+    title, year, URL) so a user sees which sites to add; nothing of theirs is downloaded."""
+    _execute_script(
+        db,
+        """
+        CREATE TABLE unassigned_reports (
+            url TEXT PRIMARY KEY,
+            body TEXT NOT NULL,
+            title TEXT NOT NULL,
+            year INTEGER,
+            column_url TEXT NOT NULL,
+            seen_by_site TEXT NOT NULL,
+            first_run INTEGER NOT NULL REFERENCES runs(id),
+            last_run INTEGER NOT NULL REFERENCES runs(id)
+        );
+        CREATE INDEX unassigned_reports_body ON unassigned_reports(body)
+        """,
     )
 
 

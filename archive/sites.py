@@ -61,6 +61,7 @@ class SiteConfig:
     http_only: bool = False  # the host fails TLS from Python: rewrite https:// to http://
     obey_robots: bool = True
     report_category: int | None = None  # annual-report category id, when no entry URL names it
+    aliases: tuple[str, ...] = ()  # other names the body's reports use (shared portal columns)
     notes: str = ""
     platform: str = "gkmlpt"  # which spider crawls it: one of PLATFORMS
 
@@ -139,7 +140,7 @@ def _crawler_defaults(path: Path, table: dict) -> CrawlerDefaults:
 _FIELD_TYPES = {
     "name": str, "region": str, "entry_urls": list, "allowed_hosts": list, "enabled": bool,
     "disabled_reason": str, "browser_ua": bool, "http_only": bool, "obey_robots": bool,
-    "report_category": int, "notes": str, "platform": str,
+    "report_category": int, "notes": str, "aliases": list, "platform": str,
 }
 _REQUIRED = ("name", "region", "entry_urls", "allowed_hosts")
 
@@ -173,9 +174,13 @@ def _site(path: Path, slug: str, entry: object) -> SiteConfig:
         _check_ucap_entry_urls(entry["entry_urls"], bad)
     if entry.get("enabled", True) is False and not entry.get("disabled_reason"):
         raise bad("disabled_reason", "a disabled site must say why")
-    values = {k: v for k, v in entry.items() if k not in ("entry_urls", "allowed_hosts")}
+    aliases = tuple(entry.get("aliases", ()))
+    if not all(isinstance(a, str) and a.strip() for a in aliases):
+        raise bad("aliases", "must be a list of non-empty names")
+    values = {k: v for k, v in entry.items()
+              if k not in ("entry_urls", "allowed_hosts", "aliases")}
     return SiteConfig(slug=slug, entry_urls=tuple(entry["entry_urls"]), allowed_hosts=hosts,
-                      **values)
+                      aliases=aliases, **values)
 
 
 def _check_entry_url(url: object, hosts: tuple[str, ...], bad) -> None:

@@ -1,6 +1,7 @@
 """``gkarchive status``: per site, the last successful run, reports per year, open failures.
 
-A failure is open while the URL it names has not been fetched successfully since.
+A failure is open while the URL it names has not been fetched successfully since. Reports of
+bodies that no configured site claims (found in shared portal columns) end the table.
 
 Example::
 
@@ -44,7 +45,18 @@ def archive_status(db) -> dict:
     return sites
 
 
-def format_status(status: dict) -> str:
+def unassigned_summary(db) -> dict[str, list[tuple[int | None, str]]]:
+    """Reports of bodies no configured site claims, per body: [(year, title), …]."""
+    if not db["unassigned_reports"].exists():
+        return {}
+    found: dict[str, list[tuple[int | None, str]]] = {}
+    for body, year, title in db.execute(
+            "SELECT body, year, title FROM unassigned_reports ORDER BY body, year, url"):
+        found.setdefault(body, []).append((year, title))
+    return found
+
+
+def format_status(status: dict, unassigned: dict | None = None) -> str:
     lines = [f"{'site':<22} {'last success':<25} {'att':>4}  reports by year; open failures"]
     for slug, site in status.items():
         last = site["last_success"]
@@ -54,4 +66,9 @@ def format_status(status: dict) -> str:
         failures = ", ".join(f"{n} {k}" for k, n in site["open_failures"].items())
         lines.append(f"{slug:<22} {when:<25} {site['attachments']:>4}  {years}"
                      + (f"; {failures}" if failures else ""))
+    if unassigned:
+        reports = sum(len(v) for v in unassigned.values())
+        bodies = ", ".join(f"{body or '(no name)'} ({len(v)})" for body, v in unassigned.items())
+        lines.append(f"unassigned: {reports} reports of {len(unassigned)} bodies no configured "
+                     f"site claims (add a site for them): {bodies}")
     return "\n".join(lines)

@@ -255,6 +255,21 @@ class ArchiveWriter:
 
         unit_of_work(self.db, write)
 
+    def record_unassigned(self, report: dict, run_id: int) -> None:
+        """A report of a body no configured site claims (``url``, ``body``, ``title``,
+        ``year``, ``column_url``, ``seen_by_site``): listed once per URL, never downloaded."""
+        def write() -> None:
+            known = self.db.execute("SELECT first_run FROM unassigned_reports WHERE url = ?",
+                                    [report["url"]]).fetchone()
+            row = dict(report, first_run=known[0] if known else run_id, last_run=run_id)
+            self.db["unassigned_reports"].upsert(row, pk="url")
+
+        unit_of_work(self.db, write)
+
+    def known_unassigned(self) -> dict[str, str]:
+        """URL → body of every report already listed as unassigned."""
+        return dict(self.db.execute("SELECT url, body FROM unassigned_reports"))
+
     def record_error(self, run_id: int, site: str | None, url: str, kind: str, message: str,
                      fetch_id: int | None = None) -> None:
         unit_of_work(self.db, lambda: self.db.execute(

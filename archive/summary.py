@@ -1,7 +1,9 @@
 """What a run did, per site: report posts seen, new, changed, unchanged and removed;
 attachments archived and failed; errors.
 
-A site that yields zero annual reports is an error: gkmlpt sites publish one every year.
+A site that yields zero annual reports is an error: gkmlpt sites publish one every year. So is
+a site one of whose lists (entry, shell, list API, report column, search) failed: its reports
+may be incomplete, and none of its posts was marked removed.
 
 Example::
 
@@ -12,6 +14,9 @@ Example::
 """
 
 from __future__ import annotations
+
+
+LIST_KINDS = ("entry", "shell", "list", "column", "search")  # fetches that find posts
 
 
 def _count(db, sql: str, params: list) -> int:
@@ -40,6 +45,12 @@ def summarize_site(db, run_id: int, site: str) -> dict:
         "SELECT kind, count(*) FROM errors WHERE run_id = ? AND site = ? GROUP BY kind",
         [run_id, site]).fetchall()
     problems = [f"{count} {kind}" for kind, count in errors]
+    list_failures = _count(
+        db, "SELECT count(*) FROM errors e JOIN fetches f ON f.id = e.fetch_id "
+            "WHERE e.run_id = ? AND e.site = ? AND f.kind IN (?, ?, ?, ?, ?)",
+        [run_id, site, *LIST_KINDS])
+    if list_failures:
+        problems.insert(0, f"{list_failures} list pages failed: reports may be missing")
     if reports == 0:
         problems.insert(0, "zero annual reports found")
     return {
@@ -48,7 +59,7 @@ def summarize_site(db, run_id: int, site: str) -> dict:
         "attachments_ok": attachments_ok,
         "attachments_failed": attachments_failed, "new_blobs": new_blobs,
         "errors": sum(count for _, count in errors),
-        "status": "error" if reports == 0 or attachments_failed else "ok",
+        "status": "error" if reports == 0 or attachments_failed or list_failures else "ok",
         "problems": problems,
     }
 

@@ -76,3 +76,16 @@ class ListTemplateItem:
     column: str
     template: str
     fetch_id: int | None
+
+
+@dataclass
+class UnassignedItem:
+    """A report in a shared portal column whose body no configured site claims: listed so a
+    user sees which sites to add; nothing of it is downloaded."""
+
+    site: str  # the site whose crawl read the column
+    url: str
+    body: str
+    title: str
+    year: int | None
+    column_url: str

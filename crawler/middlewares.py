@@ -28,6 +28,7 @@ from scrapy.utils.defer import sleep
 from archive.sites import BROWSER_USER_AGENT
 from archive.store import Exchange
 from crawler.fetch import META_KEY, FetchMeta, Outcome
+from crawler.platforms.gdsearch import SEARCH_HOSTS
 from crawler.session import ArchiveSession
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,8 @@ def response_outcome(response: Response) -> tuple[Outcome, str | None]:
 
 
 class SiteGuardMiddleware:
-    """Fetch only http(s) URLs on the hosts a site's config allows; never IP literals that are
+    """Fetch only http(s) URLs on the hosts a site's config allows (and searches on the
+    province's search service, ``SEARCH_HOSTS``); never IP literals that are
     loopback, private or link-local (``GKARCHIVE_ALLOW_LOOPBACK`` lets loopback, and only
     loopback, through for a test site that lists it; the simulated portal needs no exemption:
     it is the proxy, and the guard judges the URL)."""
@@ -96,7 +98,10 @@ class SiteGuardMiddleware:
             or address.is_reserved or address.is_unspecified
         ):
             return f"address {host} is loopback, private or link-local"
-        allowed = self.session.allowed_hosts(FetchMeta.of(request).site)
+        fetch = FetchMeta.of(request)
+        if host in SEARCH_HOSTS and fetch.kind in ("search", "robots"):
+            return None  # the province's search service, for searches only
+        allowed = self.session.allowed_hosts(fetch.site)
         if host not in allowed:
             return f"host {host} is not in the allowed hosts of the site"
         return None

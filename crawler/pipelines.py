@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from crawler.items import AttachmentItem, ErrorItem, ListTemplateItem, ReportPostItem, SeenPostItem
+from crawler.items import (AttachmentItem, ErrorItem, ListTemplateItem, ReportPostItem,
+                           SeenPostItem, UnassignedItem)
 from crawler.session import ArchiveSession
 
 
@@ -33,6 +34,10 @@ class ArchivePipeline:
         elif isinstance(item, ListTemplateItem):
             writer.remember_list_template(item.site, item.column, item.template, item.fetch_id,
                                           run_id)
+        elif isinstance(item, UnassignedItem):
+            writer.record_unassigned({"url": item.url, "body": item.body, "title": item.title,
+                                      "year": item.year, "column_url": item.column_url,
+                                      "seen_by_site": item.site}, run_id)
         elif isinstance(item, ErrorItem):
             writer.record_error(run_id, item.site, item.url, item.kind, item.message,
                                 item.fetch_id)

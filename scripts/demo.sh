@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# make demo: start the simulated portal (gkmlpt and UCAP sites on one proxy), crawl both
-# platforms into data/demo.db in one run with the real spiders and the default politeness,
-# stop the portal, print the run's summary.
+# make demo: start the simulated portals (gkmlpt and UCAP sites on one proxy; the gkmlpt sites as
+# the real ones are: the list API shows a recent window only, the portal report columns hold
+# reports found nowhere else and other towns' reports), crawl both platforms into data/demo.db in
+# one run with the real spiders and the default politeness, stop the portal, print the run's
+# summary and the archive's status (unassigned reports last).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${1:-8601}
 mkdir -p data
-.venv/bin/python -m tests.ucap_portal --with-gkmlpt --port "$port" > data/demo-portal.log 2>&1 &
+.venv/bin/python -m tests.ucap_portal --with-gkmlpt --gkmlpt-faults list_window,portal_columns \
+  --port "$port" > data/demo-portal.log 2>&1 &
 portal=$!
 trap 'kill "$portal" 2>/dev/null; wait "$portal" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do

@@ -9,7 +9,8 @@ def test_real_config_loads_with_the_corpus_sites():
     config = load_sites()
     for slug in ("dg-fenggang", "dg-qingxi", "huadu-shiling", "huadu-chini"):
         assert slug in config.sites
-    assert config.sites["dg-fenggang"].entry_urls == ("http://www.dg.gov.cn/fg/",)
+    assert config.sites["dg-fenggang"].entry_urls == (
+        "http://www.dg.gov.cn/fg/", "http://www.dg.gov.cn/zwgk/zfxxgkml/fgz/zfxxgkgzndbg/")
     assert len([s for s in config.sites if s.startswith("dg-")]) == 24
     assert config.crawler.download_delay >= 1.0
     assert "http" in config.crawler.user_agent

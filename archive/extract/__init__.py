@@ -25,7 +25,7 @@ from pathlib import Path
 
 from archive.document import Document, ExtractStatus, Page, PageMethod
 from archive.extract.archive_formats import extract_ofd, extract_zip
-from archive.extract.detect import declared_format, detect_format
+from archive.extract.detect import declared_format, detect_format, page_in_place_of
 from archive.extract.docx import extract_docx
 from archive.extract.htmlpage import extract_html
 from archive.extract.legacy import extract_legacy
@@ -40,8 +40,6 @@ __all__ = ["EXTRACTOR_VERSION", "Limits", "extract", "extract_file", "render_tab
            "render_text"]
 
 EXTRACTOR_VERSION = "1.1.0"  # 1.1.0: deskew and per-cell OCR of scanned tables
-# Declared formats that are never legitimately HTML (Word can save HTML as .doc, so not doc).
-BINARY_FORMATS = {"pdf", "docx", "xls", "xlsx", "ofd", "zip", "image", "rtf"}
 
 
 def _read_txt(data: bytes, fmt: str, limits: Limits) -> Document:
@@ -88,9 +86,9 @@ def extract(data: bytes, name: str = "", mime: str = "", limits: Limits | None =
 
 def _refusal(fmt: str, declared: str) -> tuple[ExtractStatus, str] | None:
     """Bytes that cannot be the document they claim to be, or that no reader handles."""
-    if fmt in ("html", "txt") and declared in BINARY_FORMATS:
-        return ExtractStatus.NOT_A_DOCUMENT, f"named {declared} but the bytes are {fmt} " \
-            "(an error or challenge page?)"
+    page = page_in_place_of(fmt, declared)
+    if page:
+        return ExtractStatus.NOT_A_DOCUMENT, page
     if fmt == "unknown" and declared in READERS:
         return ExtractStatus.CORRUPT, f"named {declared} but the bytes match no known format"
     if fmt not in READERS:

@@ -50,6 +50,9 @@ MIME_FORMATS = {
     "application/zip": "zip",
     "text/plain": "txt",
 }
+# Declared formats that are never legitimately HTML or text. Word saves HTML under .doc ("save
+# as web page", common on older posts) and WPS likewise, so doc and wps are not here.
+BINARY_FORMATS = {"pdf", "docx", "xls", "xlsx", "ofd", "zip", "image", "rtf"}
 EXT_ALIASES = {"htm": "html", "shtml": "html", "jpg": "image", "jpeg": "image", "png": "image",
                "tif": "image", "tiff": "image", "gif": "image", "bmp": "image", "text": "txt"}
 
@@ -60,6 +63,26 @@ def declared_format(name: str, mime: str) -> str:
     if suffix:
         return EXT_ALIASES.get(suffix, suffix)
     return MIME_FORMATS.get(mime.split(";")[0].strip().lower(), "")
+
+
+def page_in_place_of(fmt: str, declared: str) -> str | None:
+    """Why bytes detected as ``fmt`` cannot be the ``declared`` document (an HTML or text page
+    where a binary format belongs: an error or challenge page), or None. The one rule of what
+    a document may be, shared by the spider (before archiving) and the extractor."""
+    if fmt in ("html", "txt") and declared in BINARY_FORMATS:
+        return f"named {declared} but the bytes are {fmt} (an error or challenge page?)"
+    return None
+
+
+def served_page_instead(data: bytes, name: str, mime: str = "") -> str | None:
+    """:func:`page_in_place_of` for the bytes of a file called ``name``.
+
+    >>> served_page_instead("<html><body>系统繁忙</body></html>".encode(), "report.pdf")
+    'named pdf but the bytes are html (an error or challenge page?)'
+    >>> served_page_instead(b"<html xmlns:w='urn:schemas-microsoft-com:office:word'>", "a.doc")
+    """
+    declared = declared_format(name, mime)
+    return page_in_place_of(detect_format(data, declared), declared)
 
 
 def detect_format(data: bytes, declared: str = "") -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 from lxml import html as lxml_html
 
@@ -24,12 +24,16 @@ from crawler.platforms import AttachmentRef, PlatformError
 
 REPORT_CATEGORY_NAMES = ("政府信息公开年报", "政府信息公开工作年度报告", "信息公开年报",
                          "政务公开年报", "年度报告", "年报")
+BARE_REPORT_CATEGORY_NAMES = ("年度报告", "年报")  # a TREE node named just this is one too
 PAGE_SIZE = 100
+# Attachments live at the host root here (/attachment/…), elsewhere under the site prefix.
+ATTACHMENTS_AT_HOST_ROOT = frozenset({"www.dg.gov.cn"})
 
 _DECODER = json.JSONDecoder()
 _CONFIG_RE = re.compile(r"window\._CONFIG\s*=\s*\{")
 _SID_RE = re.compile(r"""\bSID\s*:\s*['"]?(\d+)""")
 _APP_URL_RE = re.compile(r"""\bAPP_URL\s*:\s*['"]([^'"]+)""")
+_SEARCH_URL_RE = re.compile(r"""\bSEARCH_JSONP_URL\s*:\s*['"]([^'"]+)""")
 
 
 @dataclass
@@ -48,6 +52,7 @@ class ShellConfig:
     sid: str | None
     tree: list[Category]
     app_url: str | None = None
+    search_url: str | None = None  # SEARCH_JSONP_URL: the search service of the site
 
 
 def gkmlpt_base(url: str) -> str:
@@ -97,11 +102,13 @@ def parse_shell_config(page: str) -> ShellConfig:
     text = _config_text(page)
     sid = _SID_RE.search(text)
     app_url = _APP_URL_RE.search(text)
+    search_url = _SEARCH_URL_RE.search(text)
     tree = _json_after(text, "TREE") if re.search(r"\bTREE\s*:", text) else []
     if not isinstance(tree, list):
         raise PlatformError("TREE in window._CONFIG is not a list")
     return ShellConfig(sid=sid.group(1) if sid else None, tree=list(_flatten(tree)),
-                       app_url=app_url.group(1) if app_url else None)
+                       app_url=app_url.group(1) if app_url else None,
+                       search_url=search_url.group(1) if search_url else None)
 
 
 def _flatten(nodes: list) -> list[Category]:
@@ -119,13 +126,14 @@ def _squash(text: str) -> str:
 
 
 def find_report_categories(tree: list[Category]) -> list[Category]:
-    """Annual-report categories of a TREE, found by name (links elsewhere excluded)."""
+    """Annual-report categories of a TREE, found by name (links elsewhere excluded): a name
+    with 年度报告/年报 that also says 公开, or that is just 年度报告 or 年报."""
     found = []
     for category in tree:
         name = _squash(category.name)
-        if category.jump_url:
+        if category.jump_url or not any(wanted in name for wanted in REPORT_CATEGORY_NAMES):
             continue
-        if any(wanted in name for wanted in REPORT_CATEGORY_NAMES) and "公开" in name + "年报":
+        if "公开" in name or name in BARE_REPORT_CATEGORY_NAMES:
             found.append(category)
     return found
 
@@ -147,6 +155,17 @@ class ListPage:
     total: int | None
     classify: dict
     articles: list[dict]
+    offset: int | None = None
+
+    def is_last(self, page: int) -> bool:
+        """Paging ends on an empty page or when ``offset + len(articles) >= total`` (``offset``
+        as sent, else what page ``page`` of 100 starts at); never assumes full pages."""
+        if not self.articles:
+            return True
+        if self.total is None:
+            return False
+        offset = self.offset if self.offset is not None else (max(page, 1) - 1) * PAGE_SIZE
+        return offset + len(self.articles) >= self.total
 
 
 def parse_list_page(body: bytes | str) -> ListPage:
@@ -158,9 +177,55 @@ def parse_list_page(body: bytes | str) -> ListPage:
     if not isinstance(data, dict) or not isinstance(data.get("articles", []), list):
         raise PlatformError("list API answer has no articles list")
     articles = [a for a in data.get("articles") or [] if isinstance(a, dict) and "id" in a]
-    total = data.get("total")
+    total, offset = data.get("total"), data.get("offset")
     return ListPage(total=total if isinstance(total, int) else None,
-                    classify=data.get("classify") or {}, articles=articles)
+                    classify=data.get("classify") or {}, articles=articles,
+                    offset=offset if isinstance(offset, int) else None)
+
+
+def is_jump_entry(article: dict) -> bool:
+    """A ``type: url`` entry: a link to another site (maybe another body's report), no post."""
+    return str(article.get("type") or "normal").lower() == "url"
+
+
+def canonical_link(url: str, page_url: str, hosts: tuple[str, ...] | set[str]) -> str:
+    """A link as the site means it: no ``#<classify>`` fragment or ``jump=true``; ``http://``
+    on an https page of the same host is protocol-relative (so https); a host without
+    ``www.`` is the allowed ``www.`` host.
+
+    >>> canonical_link("http://huadu.gov.cn/a/post_1.html?jump=true", "https://www.huadu.gov.cn/b",
+    ...                {"www.huadu.gov.cn"})
+    'https://www.huadu.gov.cn/a/post_1.html'
+    """
+    url = urldefrag(urljoin(page_url, url.strip()))[0]
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return url  # the site guard judges everything else as it is
+    host, netloc = parts.hostname.lower(), parts.netloc
+    if host not in hosts and f"www.{host}" in hosts:
+        netloc = netloc.lower().replace(host, f"www.{host}", 1)
+        host = f"www.{host}"
+    page = urlsplit(page_url)
+    scheme = parts.scheme
+    if scheme == "http" and page.scheme == "https" and host == (page.hostname or "").lower():
+        scheme = "https"
+    query = "&".join(q for q in parts.query.split("&") if q and q.lower() != "jump=true")
+    return urlunsplit((scheme, netloc, parts.path, query, ""))
+
+
+def bucket_attachment_url(base: str, attachment_id: int, post_id: int, ext: str) -> str:
+    """``/attachment/{aid//10**6}/{aid//10**3}/{aid}/{post_id}.{ext}`` at the host root
+    (www.dg.gov.cn) or under the site prefix (elsewhere); ``base`` is ``{P}/gkmlpt/``.
+
+    >>> bucket_attachment_url("https://www.huadu.gov.cn/gzhdslz/gkmlpt/", 1658591, 10899951, "pdf")
+    'https://www.huadu.gov.cn/gzhdslz/attachment/1/1658/1658591/10899951.pdf'
+    """
+    parts = urlsplit(base)
+    prefix = "" if (parts.hostname or "") in ATTACHMENTS_AT_HOST_ROOT else \
+        parts.path[: parts.path.find("/gkmlpt/")] if "/gkmlpt/" in parts.path else ""
+    aid = attachment_id
+    return (f"{parts.scheme}://{parts.netloc}{prefix}/attachment/{aid // 10**6}/{aid // 10**3}/"
+            f"{aid}/{post_id}.{ext}")
 
 
 @dataclass
@@ -220,23 +285,29 @@ def _inner_html(tree, xpath: str) -> str:
     return lxml_html.tostring(nodes[0], encoding="unicode")
 
 
-def body_attachment_links(content_html: str, base_url: str) -> list[AttachmentRef]:
-    """Attachment links in a post body: ``a.nfw-cms-attachment`` and links into /attachment/."""
+def body_attachment_links(content_html: str, base_url: str, post_id: int | None = None,
+                          site_base: str | None = None) -> list[AttachmentRef]:
+    """Attachment links in a post body: ``a.nfw-cms-attachment`` and links into /attachment/.
+    An anchor with ``href=""`` or none keeps ``attachment-id`` and ``alt``: its URL is rebuilt
+    by the bucket rule (needs ``post_id`` and ``site_base``, the ``{P}/gkmlpt/`` of the site)."""
     if not content_html.strip():
         return []
     tree = lxml_html.fromstring(f"<div>{content_html}</div>")
     refs = []
-    for link in tree.xpath("//a[@href]"):
-        href = link.get("href", "").strip()
-        classes = link.get("class", "")
-        if "nfw-cms-attachment" not in classes and "/attachment/" not in href:
+    for link in tree.xpath("//a[@href or @attachment-id]"):
+        href = (link.get("href") or "").strip()
+        aid = link.get("attachment-id") or ""
+        if "nfw-cms-attachment" not in link.get("class", "") and "/attachment/" not in href:
             continue
-        url = urljoin(base_url, href)
         text = link.text_content().strip()
-        name = link.get("alt") or link.get("title") or ("" if text == "点击下载" else text)
-        aid = link.get("attachment-id")
-        refs.append(AttachmentRef(url=url, name=name.strip(),
-                                  attachment_id=int(aid) if aid and aid.isdigit() else None,
+        name = (link.get("alt") or link.get("title") or ("" if text == "点击下载" else text)).strip()
+        url = urljoin(base_url, href) if href and not href.startswith(("#", "javascript:")) else ""
+        if not url and aid.isdigit() and post_id and site_base and "." in name:
+            url = bucket_attachment_url(site_base, int(aid), post_id, name.rsplit(".", 1)[1].lower())
+        if not url:
+            continue
+        refs.append(AttachmentRef(url=url, name=name,
+                                  attachment_id=int(aid) if aid.isdigit() else None,
                                   listed_in={"body"}))
     return refs
 

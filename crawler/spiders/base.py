@@ -15,6 +15,7 @@ from datetime import datetime
 import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from archive.extract.detect import served_page_instead
 from crawler.fetch import META_KEY, FetchMeta, Outcome
 from crawler.items import AttachmentItem, ErrorItem, ReportPostItem, SeenPostItem
 from crawler.platforms import AttachmentRef, ListedPost, PlatformError, PostPage, html_text
@@ -22,8 +23,6 @@ from crawler.selection import (CHINA_TZ, is_annual_report_title, parse_year_rang
                                year_from_title)
 from crawler.session import ArchiveSession
 
-DOCUMENT_EXTS = {"pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "zip", "rar", "ofd", "rtf",
-                 "png", "jpg", "jpeg", "tif", "tiff"}
 
 
 @dataclass
@@ -265,13 +264,12 @@ def _failure_kind(failure, fetch: FetchMeta) -> tuple[str, str]:
 
 
 def _not_a_document(body: bytes, ext: str) -> tuple[str, str] | None:
+    """What the archive says a document may not be (``served_page_instead``): the one rule the
+    extractor applies too, so an HTML .doc (Word's "save as web page") is kept."""
     if not body:
         return "empty", "attachment body is empty"
-    head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    looks_html = head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
-    if ext in DOCUMENT_EXTS and looks_html:
-        return "not_a_document", f"an HTML page was served where a .{ext} was expected"
-    return None
+    problem = served_page_instead(body, f"attachment.{ext}") if ext else None
+    return ("not_a_document", problem) if problem else None
 
 
 def _local_date(timestamp) -> str | None:

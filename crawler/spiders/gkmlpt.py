@@ -1,10 +1,12 @@
 """The gkmlpt spider: the platform's URLs and markup over the shared walk of
 :class:`crawler.spiders.base.PlatformSpider`; each site is a row of ``config/sites.toml``.
 
-Walk: entry URL (portal root, ``index#id`` or ``annualreport#id``) → shell (``window._CONFIG``:
-SID, TREE) → list API of the annual-report category and of the whole site (``api/all/0``,
-which also catches reports filed in ordinary categories) → detail pages of annual-report
-posts → their attachments (union of ``attachment[]`` and body links).
+Walk: entry URL (portal root, ``index#id``, ``annualreport#id``, or a portal report column) →
+shell (``window._CONFIG``: SID, TREE, SEARCH_JSONP_URL) → list API of the annual-report
+category and of the whole site (``api/all/0``, which also catches reports filed in ordinary
+categories, within the list window) → the title search (backfills, first crawls, ``--revisit``)
+and the report columns, for what the lists do not show (``crawler.spiders.sources``) → detail
+pages of annual-report posts → their attachments (union of ``attachment[]`` and body links).
 
     scrapy crawl gkmlpt -a site=huadu-shiling -a year=2020
     scrapy crawl gkmlpt -a site=dg-fenggang,dg-qingxi -a year=2019-2021
@@ -18,8 +20,9 @@ from urllib.parse import urldefrag
 from crawler.fetch import FetchMeta
 from crawler.items import ErrorItem
 from crawler.platforms import ListedPost, PlatformError, PostPage, merge_attachments
-from crawler.platforms import gkmlpt
+from crawler.platforms import gkmlpt, nfcms
 from crawler.spiders.base import PlatformSpider, SiteState, fetch_of
+from crawler.spiders.sources import DISCOVERY_KINDS, DiscoveryState, ReportSourcesMixin, discovery
 
 MAX_LIST_PAGES = 500
 MAX_BAD_JSON_RETRIES = 2
@@ -28,6 +31,10 @@ MAX_BAD_JSON_RETRIES = 2
 @dataclass
 class GkmlptSiteState(SiteState):
     report_categories: set[int] = field(default_factory=set)
+    jumps: set[str] = field(default_factory=set)  # `type: url` entries: never fetched
+    base: str | None = None  # {P}/gkmlpt/ of the site, from its shell
+    site_list_floor: int | None = None  # the smallest post id api/all/0 showed
+    discovery: DiscoveryState = field(default_factory=DiscoveryState)
 
 
 @dataclass(frozen=True)
@@ -40,30 +47,45 @@ class ListCursor:
     sid: str | None
 
 
-class GkmlptSpider(PlatformSpider):
+class GkmlptSpider(ReportSourcesMixin, PlatformSpider):
     name = platform = "gkmlpt"
     site_state_class = GkmlptSiteState
 
     def start_site(self, site):
+        """The entry URLs of one site: gkmlpt shells, town portal roots, report columns; all
+        counted as discovery before any answers."""
+        requests = []
         for entry in site.entry_urls:
-            yield self.request(site.slug, urldefrag(entry)[0], self.parse_entry, "entry",
-                               cb_kwargs={"entry_category": gkmlpt.fragment_category(entry)})
+            if nfcms.is_column_url(entry):
+                requests += self.column_request(site.slug, urldefrag(entry)[0], 1)
+                continue
+            requests.append(self.discover(site.slug, self.request(
+                site.slug, urldefrag(entry)[0], self.parse_entry, "entry",
+                cb_kwargs={"entry_category": gkmlpt.fragment_category(entry)})))
+        return requests
 
+    @discovery
     def parse_entry(self, response, entry_category: int | None):
         """An entry URL is either a gkmlpt shell or a town portal root linking to one."""
         site = fetch_of(response).site
         if "window._CONFIG" in response.text:
-            yield from self.parse_shell(response, entry_category)
+            yield from self.read_shell(response, entry_category)
             return
         link = gkmlpt.find_gkmlpt_link(response.text, response.url)
         if link is None:
+            self.list_failed(site)
             yield ErrorItem(site, response.url, "no_gkmlpt_link",
                             "portal page has no link into a gkmlpt catalogue", fetch_of(response).fetch_id)
             return
-        yield self.request(site, urldefrag(link)[0], self.parse_shell, "shell", response,
-                           cb_kwargs={"entry_category": gkmlpt.fragment_category(link)})
+        yield self.discover(site, self.request(
+            site, urldefrag(link)[0], self.parse_shell, "shell", response,
+            cb_kwargs={"entry_category": gkmlpt.fragment_category(link)}))
 
+    @discovery
     def parse_shell(self, response, entry_category: int | None):
+        yield from self.read_shell(response, entry_category)
+
+    def read_shell(self, response, entry_category: int | None):
         site = fetch_of(response).site
         try:
             shell = gkmlpt.parse_shell_config(response.text)
@@ -72,11 +94,13 @@ class GkmlptSpider(PlatformSpider):
             yield ErrorItem(site, response.url, "bad_shell", str(exc), fetch_of(response).fetch_id)
             return
         state = self.state[site]
+        state.base = state.base or base
         wanted = entry_category or self.configs[site].report_category
         categories = {wanted} if wanted else {c.id for c in gkmlpt.find_report_categories(shell.tree)}
         state.report_categories |= categories
         for classify in sorted(categories) + [0]:
             yield from self.list_request(site, ListCursor(base, classify, 1, shell.sid), response)
+        yield from self.search_requests(site, shell.search_url, response)
 
     def list_request(self, site: str, cursor: ListCursor, referer, bad_json: int = 0):
         if not bad_json and not self.claim_list(site, (cursor.classify, cursor.page)):
@@ -86,10 +110,10 @@ class GkmlptSpider(PlatformSpider):
                                cb_kwargs={"cursor": cursor, "bad_json": bad_json},
                                handle_httpstatus_list=[404])
         if bad_json:
-            request = request.replace(dont_filter=True)
             fetch_of(request).delay = 2.0 ** (bad_json - 1)
-        yield request
+        yield self.discover(site, request)
 
+    @discovery
     def parse_list(self, response, cursor: ListCursor, bad_json: int):
         fetch: FetchMeta = fetch_of(response)
         site = fetch.site
@@ -109,31 +133,75 @@ class GkmlptSpider(PlatformSpider):
                 yield ErrorItem(site, response.url, "bad_list", str(exc), fetch.fetch_id)
             return
         new_posts = 0
+        state = self.state[site]
         for article in listing.articles:
-            post = self.listed(site, article, cursor.classify)
+            post_id = str(article["id"])
+            if post_id in state.jumps:
+                continue
+            if gkmlpt.is_jump_entry(article):  # a link elsewhere, never a post of this site
+                state.jumps.add(post_id)
+                new_posts += 1
+                continue
+            post = self.listed(site, article, cursor.classify, response.url)
             if not self.first_sighting(site, post.post_id):
                 continue
             new_posts += 1
+            if cursor.classify == 0 and post_id.isdigit():
+                state.site_list_floor = min(int(post_id), state.site_list_floor or int(post_id))
             yield from self.listed_post(post, response)
-        if new_posts and cursor.page < MAX_LIST_PAGES:
+        # The end: offset + len >= total, an empty page (or 404, above); a page with no new
+        # post id is the guard for hosts whose total is missing or wrong.
+        if new_posts and not listing.is_last(cursor.page) and cursor.page < MAX_LIST_PAGES:
             next_page = ListCursor(cursor.base, cursor.classify, cursor.page + 1, cursor.sid)
             yield from self.list_request(site, next_page, response)
 
-    def listed(self, site: str, article: dict, classify: int) -> ListedPost:
+    def listed(self, site: str, article: dict, classify: int | None, page_url: str,
+               in_category: bool | None = None) -> ListedPost:
+        """A list entry, search hit or column entry as a post of the site (its link read as
+        the site means it: see :func:`gkmlpt.canonical_link`)."""
         categories = self.state[site].report_categories
         category = article.get("classify_main") or classify
+        if in_category is None:
+            in_category = category in categories or classify in categories
+        url = str(article.get("url") or article.get("post_url") or "")
         return ListedPost(site=site, post_id=str(article["id"]), title=str(article.get("title") or ""),
-                          url=str(article.get("url") or article.get("post_url") or ""), raw=article,
-                          in_report_category=category in categories or classify in categories)
+                          url=self.site_link(site, url, page_url) if url else "", raw=article,
+                          in_report_category=in_category)
+
+    def fully_listed_sites(self) -> dict[str, set[str]]:
+        """As the base, but a known post older than anything ``api/all/0`` showed (below the
+        list window it is only in search, which does not run nightly) counts as seen."""
+        fully = super().fully_listed_sites()
+        for site, seen in fully.items():
+            floor = self.state[site].site_list_floor
+            fully[site] = seen | {p for p in self.session.known.get(site, {})
+                                  if floor is not None and p.isdigit() and int(p) < floor}
+        return fully
+
+    def on_error(self, failure):
+        """As the base; a failed entry, shell, column or search page (network error, 5xx after
+        its retries, refusal) also means the site was not fully listed."""
+        yield from super().on_error(failure)
+        fetch = fetch_of(failure.request)
+        if fetch.kind in DISCOVERY_KINDS and fetch.site in self.state:
+            if fetch.kind != "list":  # the base counts those
+                self.list_failed(fetch.site)
+            self.discovered(fetch.site)
+            yield from self.take_deferred(fetch.site)
 
     def read_detail(self, response, listed: ListedPost) -> PostPage:
         detail = gkmlpt.parse_detail_page(response.text)
         article = listed.raw
+        site = listed.site
         attachments = merge_attachments(
             gkmlpt.api_attachments(article, response.url),
             gkmlpt.api_attachments(detail.detail or {}, response.url),
-            gkmlpt.body_attachment_links(detail.content_html, response.url),
+            gkmlpt.body_attachment_links(detail.content_html, response.url, listed.post_id,
+                                         self.state[site].base),
         )
+        for ref in attachments:
+            ref.url = self.site_link(site, ref.url, response.url)
+        attachments = merge_attachments(attachments)
         return PostPage(
             title=detail.title, body_html=detail.content_html,
             published=article.get("display_publish_time") or article.get("date"),

@@ -16,6 +16,8 @@ import hashlib
 import threading
 from collections import Counter
 
+from .variants import WHERE_SWITCHES
+
 # [I] behaviours of the platform: the crawler must cope with each setting.
 SWITCHES = {
     "empty_page_end": "past the last page the list API answers 200 with \"articles\": []",
@@ -25,6 +27,7 @@ SWITCHES = {
     "validators": "ETag + Last-Modified on pages and attachments; 304 on a match",
     "no_sid": "the list API ignores sid (a wrong sid no longer gives 404)",
     "content_disposition": "attachments carry Content-Disposition with the file name",
+    **WHERE_SWITCHES,
 }
 # Transport and server faults.
 FAULTS = {

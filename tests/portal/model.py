@@ -51,6 +51,7 @@ class ErrorKind(str, enum.Enum):
     NOT_A_DOCUMENT = "not_a_document"  # an HTML error page served where a PDF belongs
     REFUSED = "refused"  # a link or redirect the site guard must not follow
     TOO_LARGE = "too_large"  # a body over DOWNLOAD_MAXSIZE (here: decompressed)
+    HTTP_ERROR = "http_error"  # a page that kept failing (list_fails)
 
 
 @dataclass
@@ -67,6 +68,7 @@ class Attachment:
     in_list: bool = True
     in_body: bool = True
     link_text: str | None = None  # None: the file name; e.g. "点击下载"
+    href: str = "url"  # the body anchor's href: "url", "empty" (href="") or "none" (no href)
     modified: datetime | None = None  # None: the owning post's publish time
 
     @property
@@ -93,6 +95,9 @@ class Post:
     genre: str = "其他"
     theme: str = "其他"
     portal_only: bool = False  # the API `url` is the portal-template page, no gkmlpt page
+    column_only: bool = False  # only in the portal's report column: no list, search or detail
+    jump_url: str = ""  # non-empty: a `type: url` jump entry pointing there, not a post
+    source: str = ""  # ContentSource of its pages; "" means the site's name
     modified: datetime | None = None  # aware; None: the publish time
 
     @property
@@ -139,6 +144,8 @@ class Site:
     portal_root: str | None = None  # e.g. "/fg/": a town portal home linking to the catalogue
     portal_column: str = "/zwgk/"  # portal-template copies: {column}content/post_{id}.html
     org_code: str = "11441900000000000X"  # 统一社会信用代码 in 索引号
+    report_column: str = ""  # the portal's report column holding this site's reports, if any
+    link_styles: frozenset[str] = frozenset()  # http_links, link_decor, bare_host (variants.py)
 
     @property
     def origin(self) -> str:
@@ -157,8 +164,14 @@ class Site:
     def portal_path(self, post_id: int) -> str:
         return f"{self.portal_column}content/post_{post_id}.html"
 
+    def column_path(self, post_id: int) -> str:
+        return f"{self.report_column}content/post_{post_id}.html"
+
     def detail_url(self, post: Post) -> str:
-        """The URL the API's ``url`` gives and the crawler must archive as the detail page."""
+        """The URL the API's ``url`` gives and the crawler must archive as the detail page
+        (for a post only in the report column: its page there)."""
+        if post.column_only:
+            return self.origin + self.column_path(post.id)
         path = self.portal_path(post.id) if post.portal_only else self.detail_path(post.id)
         return self.origin + path
 
@@ -201,6 +214,17 @@ class ExpectedError:
 
     url: str
     kind: ErrorKind
+
+
+@dataclass(frozen=True)
+class ExpectedUnassigned:
+    """A report in a shared portal column whose body no configured site is: the crawler must
+    list it (``body`` is the short name it must mention, e.g. 炭步镇) and download nothing."""
+
+    body: str
+    title: str
+    year: int
+    url: str
 
 
 @dataclass(frozen=True)

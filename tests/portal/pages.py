@@ -17,6 +17,7 @@ from .escaping import encode_detail
 from .model import Escape, Post, Site
 
 SERVICE_AREA_ID = 4
+SEARCH_HOST = "search.gd.gov.cn"
 SHELL_ACTIONS = ("index", "mindex", "annualreport", "policy", "search")
 
 
@@ -38,11 +39,17 @@ def tree_line(site: Site) -> str:
 def config_script(site: Site, action: str, detail: str | None = None) -> str:
     """The inline ``window._CONFIG`` object literal (unquoted keys, single-quoted SID)."""
     lines = [f"    APP_URL: '{site.base}',", f"    SID: '{site.sid}',",
-             f"    ACTION: '{action}',", f"    SITE_NAME: '{site.name}',"]
+             f"    ACTION: '{action}',", f"    SITE_NAME: '{site.name}',",
+             f"    SEARCH_JSONP_URL: '{search_jsonp_url(site)}',"]
     head = f"    DETAIL: {detail}, " if detail is not None else "    "
     lines.append(f"{head}TREE: {tree_line(site)}, SERVICE_AREA_ID: {SERVICE_AREA_ID},")
     lines.append("    IS_MOBILE: false, PAGE_SIZE: 100")
     return "<script>\nwindow._CONFIG = {\n" + "\n".join(lines) + "\n};\n</script>"
+
+
+def search_jsonp_url(site: Site) -> str:
+    """``_CONFIG.SEARCH_JSONP_URL`` of every gkmlpt page of ``site``."""
+    return f"http://{SEARCH_HOST}/jsonp/site/{site.sid}"
 
 
 def _page(title: str, head: str, body: str) -> str:
@@ -84,11 +91,13 @@ def detail_page(site: Site, post: Post, escape: Escape, mobile: bool = False) ->
 
 def portal_page(site: Site, post: Post) -> str:
     """The same article in the surrounding portal CMS: ``div.content``, ``h1.content-title``."""
+    source = post.source or site.name
     head = (f'<meta name="ArticleTitle" content="{h(post.title)}">\n'
-            f'<meta name="PubDate" content="{post.published:%Y-%m-%d %H:%M}">\n')
+            f'<meta name="PubDate" content="{post.published:%Y-%m-%d %H:%M}">\n'
+            f'<meta name="ContentSource" content="{h(source)}">\n')
     body = (f'<div class="header"><a href="/">{h(site.name)}</a></div>\n'
             f'<div class="content">\n<h1 class="content-title">{h(post.title)}</h1>\n'
-            f'<div class="content-info"><span>来源：{h(site.name)}</span>'
+            f'<div class="content-info"><span>来源：{h(source)}</span>'
             f'<span>发布时间：{post.published:%Y-%m-%d %H:%M:%S}</span></div>\n'
             f'<div class="content-text">{content_html(site, post)}</div>\n</div>')
     return _page(post.title, head, body)

@@ -19,12 +19,13 @@ from .faults import FaultState, validate
 from .filler import ID_FAMILIES, family
 from .hostile import add_hostile_links
 from .injection import fault_targets
-from .model import CST, Attachment, ExpectedSite, Post, Site
+from .model import CST, Attachment, ExpectedSite, ExpectedUnassigned, Post, Site
 from .routes import Router
 from .server import PortalApp, ServedPortal
-from .sites import build_sites
+from .sites import build_world
 from .tls import CertificateStore
-from .truth import expected_sites
+from .truth import expected_sites, expected_unassigned
+from .variants import apply_variants
 
 
 class Portal(ServedPortal):
@@ -33,14 +34,15 @@ class Portal(ServedPortal):
     def __init__(self, port: int = 0, faults=(), host: str = "127.0.0.1",
                  documents: Path | None = None, hang_seconds: float = 35.0):
         self.switches = validate(faults)
-        self.sites: dict[str, Site] = build_sites(load_documents(documents))
+        self.sites, self.others = build_world(load_documents(documents), self.switches)
+        apply_variants(self.sites, self.switches)
         if "hostile_links" in self.switches:
             add_hostile_links(self.sites)
         self.lock = threading.RLock()
         state = FaultState(self.switches)
         targets = fault_targets(self.sites)
         hosts = tuple(sorted({s.host for s in self.sites.values() if s.scheme == "https"}))
-        self.app = PortalApp(Router(self.sites, state, self.lock), state, targets,
+        self.app = PortalApp(Router(self.sites, state, self.lock, self.others), state, targets,
                              CertificateStore(hosts), hang_seconds)
         self._address = (host, port)
 
@@ -48,6 +50,12 @@ class Portal(ServedPortal):
         """Ground truth per slug under the active switches (see README.md)."""
         with self.lock:
             return expected_sites(self.sites, self.switches, self.app.targets)
+
+    def unassigned(self) -> tuple[ExpectedUnassigned, ...]:
+        """Reports in shared report columns whose body is no fixture site (``portal_columns``):
+        the crawler must list them as unassigned and download nothing of theirs."""
+        with self.lock:
+            return expected_unassigned(self.others)
 
     def _find(self, post_id: int) -> tuple[Site, Post]:
         for site in self.sites.values():
@@ -66,7 +74,8 @@ class Portal(ServedPortal):
         with self.lock:
             site = self.sites[slug]
             published = published or datetime(year + 1, 2, 10, 10, 0)
-            kin = [s for s in self.sites.values() if family(s) == family(site)]
+            kin = [s for s in (*self.sites.values(), *self.others.values())
+                   if family(s) == family(site)]
             post_id = max(p.id for s in kin for p in s.posts.values()) + 17
             aid = max([a.aid for s in kin for p in s.posts.values() for a in p.attachments]
                       + [ID_FAMILIES[family(site)][2]])

@@ -21,14 +21,18 @@ from urllib.parse import quote, urlencode
 
 from . import pages
 from .api import encode_listing, list_page
+from .columns import column_response
 from .faults import CHALLENGE_HOST, UA_RESET_HOST, FaultState
 from .model import MIME_BY_EXT, Attachment, Escape, Post, Site
+from .search import search_answer
+from .variants import list_fails
 
 HTML = "text/html; charset=utf-8"
 ATTACHMENT_RE = re.compile(r"^(?P<root>.*)/attachment/(\d+)/(\d+)/(\d+)/(\d+)\.(\w+)$")
 DETAIL_RE = re.compile(r"^content/(\d+)/(\d+)/(m?post)_(\d+)\.html$")
 PORTAL_RE = re.compile(r"^(?P<column>/.*/)content/post_(\d+)\.html$")
 SHELLS = {"index", "index/", "mindex", "mindex/", "annualreport", "policy", "search"}
+BARE_HOSTS = {"dg.gov.cn": "www.dg.gov.cn", "huadu.gov.cn": "www.huadu.gov.cn"}  # same sites
 
 
 class Transport(str, enum.Enum):
@@ -90,14 +94,22 @@ class Router:
     """Maps requests to responses for every fixture site; thread-safe against mutations."""
 
     def __init__(self, sites: dict[str, Site], faults: FaultState,
-                 lock: threading.RLock | None = None):
+                 lock: threading.RLock | None = None, others: dict[str, Site] | None = None):
         self.sites = sites
+        self.others = others or {}  # bodies only in a shared report column (portal_columns)
         self.faults = faults
         self.lock = lock or threading.RLock()
 
     def route(self, req: Request) -> Response:
         """The response to ``req`` before validators, compression and delays."""
-        hosted = [s for s in self.sites.values() if s.host == req.host]
+        if req.host == pages.SEARCH_HOST:
+            with self.lock:
+                status, body = search_answer(self.sites, req.path, req.query)
+            kind = "application/javascript; charset=utf-8" if body.endswith(b");") \
+                else "application/json; charset=utf-8"
+            return Response(status, body, kind, kind="search")
+        host = BARE_HOSTS.get(req.host, req.host)
+        hosted = [s for s in self.sites.values() if s.host == host]
         if not hosted:  # never forward anything to the real network
             return html(502, pages.error_page(502, "Bad Gateway"))
         if req.host == CHALLENGE_HOST and self.faults.switches & {"challenge", "challenge_521"}:
@@ -107,9 +119,9 @@ class Router:
                 and "Mozilla/" not in req.headers.get("user-agent", "")):
             return Response(0, transport=Transport.RESET)
         with self.lock:
-            return self._resolve(req, sorted(hosted, key=lambda s: -len(s.prefix)))
+            return self._resolve(req, host, sorted(hosted, key=lambda s: -len(s.prefix)))
 
-    def _resolve(self, req: Request, hosted: list[Site]) -> Response:
+    def _resolve(self, req: Request, host: str, hosted: list[Site]) -> Response:
         path = req.path
         if path == "/robots.txt":
             return Response(200, pages.robots_txt().encode(), "text/plain; charset=utf-8")
@@ -118,8 +130,13 @@ class Router:
                 return html(200, pages.portal_root_page(site))
             if site.portal_root and path == site.portal_root.rstrip("/"):
                 return Response(301, headers=[("Location", site.portal_root)])
+        others = [s for s in self.others.values() if s.host == host]
+        column = column_response(hosted + others, host, path, self.faults.switches)
+        if column is not None:
+            status, text = column
+            return html(200, text, kind="detail") if status == 200 else not_found()
         if m := ATTACHMENT_RE.match(path):
-            return self._attachment(hosted, m)
+            return self._attachment(hosted + others, m)
         if m := PORTAL_RE.match(path):
             return self._portal_page(hosted, m.group("column"), int(m.group(2)))
         for site in hosted:
@@ -136,7 +153,8 @@ class Router:
         if m := DETAIL_RE.match(rest):
             post = site.posts.get(int(m.group(4)))
             folders = (int(m.group(1)), int(m.group(2)))
-            if post is None or post.portal_only or folders != (post.id // 10**6, post.id // 10**3):
+            if (post is None or post.portal_only or post.column_only or post.jump_url
+                    or folders != (post.id // 10**6, post.id // 10**3)):
                 return not_found()
             escape = self._escape(site)
             text = pages.detail_page(site, post, escape, mobile=m.group(3) == "mpost")
@@ -157,6 +175,8 @@ class Router:
             page = int(req.query.get("page", "1"))
         except ValueError:
             page = 1
+        if list_fails(site, classify, page, self.faults.switches):
+            return html(503, pages.error_page(503, "Service Temporarily Unavailable"), kind="api")
         listing = list_page(site, classify, page, set(self.faults.switches))
         if listing.status != 200:
             return html(404, pages.error_page(404, "Not Found"), kind="api")
@@ -184,7 +204,8 @@ class Router:
     def _portal_page(self, hosted: list[Site], column: str, post_id: int) -> Response:
         for site in hosted:
             post = site.posts.get(post_id)
-            if site.portal_column == column and post is not None:
+            if site.portal_column == column and post is not None and not post.column_only \
+                    and not post.jump_url:
                 return html(200, pages.portal_page(site, post), modified=post.last_modified,
                             kind="detail")
         return not_found()

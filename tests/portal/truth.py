@@ -12,7 +12,9 @@ from __future__ import annotations
 from .hostile import HOSTILE_REDIRECT_YEAR, HOSTILE_SITE, hostile_errors
 from .injection import FaultTargets
 from .model import (ErrorKind, ExpectedAttachment, ExpectedError, ExpectedReport,
-                    ExpectedSite, Post, Site)
+                    ExpectedSite, ExpectedUnassigned, Post, Site)
+from .sites import SHORT_NAMES
+from .variants import FAILING_LIST
 
 CHALLENGE_SWITCHES = frozenset({"challenge", "challenge_521"})
 
@@ -46,6 +48,10 @@ def expected_site(site: Site, switches: frozenset[str], targets: FaultTargets) -
     errors += (ExpectedError(bomb, ErrorKind.TOO_LARGE),) if bomb in owned else ()
     if "hostile_links" in switches:
         errors += hostile_errors(site)
+    if "list_fails" in switches and site.slug == FAILING_LIST[0]:
+        slug, classify, page = FAILING_LIST
+        url = f"{site.base}/gkmlpt/api/all/{classify}?page={page}&sid={site.sid}"
+        errors += (ExpectedError(url, ErrorKind.HTTP_ERROR),)
     return ExpectedSite(site.slug, reports=reports, errors=errors)
 
 
@@ -53,3 +59,11 @@ def expected_sites(sites: dict[str, Site], switches: frozenset[str],
                    targets: FaultTargets) -> dict[str, ExpectedSite]:
     """Ground truth of every site, keyed by slug."""
     return {slug: expected_site(site, switches, targets) for slug, site in sites.items()}
+
+
+def expected_unassigned(others: dict[str, Site]) -> tuple[ExpectedUnassigned, ...]:
+    """Every report of a body that is no fixture site, sorted by URL."""
+    found = [ExpectedUnassigned(body=SHORT_NAMES[slug], title=p.title, year=p.report_year,
+                                url=site.detail_url(p))
+             for slug, site in others.items() for p in site.posts.values() if p.report_year]
+    return tuple(sorted(found, key=lambda u: u.url))
