@@ -25,6 +25,7 @@ from .server import PortalApp, PortalServer, RequestRecord
 from .sites import build_sites
 from .tls import CertificateStore
 from .truth import expected_sites
+from .waf import WafGate
 
 
 class Portal:
@@ -40,8 +41,8 @@ class Portal:
         state = FaultState(self.switches)
         targets = fault_targets(self.sites)
         hosts = tuple(sorted({s.host for s in self.sites.values() if s.scheme == "https"}))
-        self.app = PortalApp(Router(self.sites, state, self.lock), state, targets,
-                             CertificateStore(hosts), hang_seconds)
+        self.app = PortalApp(Router(self.sites, state, self.lock, WafGate(self.switches)),
+                             state, targets, CertificateStore(hosts), hang_seconds)
         self._address = (host, port)
         self._server: PortalServer | None = None
         self._thread: threading.Thread | None = None
@@ -86,10 +87,11 @@ class Portal:
         with self.app.log_lock:
             return list(self.app.log)
 
-    def expected(self) -> dict[str, ExpectedSite]:
-        """Ground truth per slug under the active switches (see README.md)."""
+    def expected(self, solves_js: bool = True) -> dict[str, ExpectedSite]:
+        """Ground truth per slug under the active switches (see README.md); ``solves_js``
+        False: the crawler does not run JavaScript challenges (no browser)."""
         with self.lock:
-            return expected_sites(self.sites, self.switches, self.app.targets)
+            return expected_sites(self.sites, self.switches, self.app.targets, solves_js)
 
     def _find(self, post_id: int) -> tuple[Site, Post]:
         for site in self.sites.values():
