@@ -9,6 +9,8 @@ Example::
 
 from __future__ import annotations
 
+from urllib.parse import urldefrag
+
 from .faults import JS_CHALLENGE_HOST
 from .hostile import HOSTILE_REDIRECT_YEAR, HOSTILE_SITE, hostile_errors
 from .injection import FaultTargets
@@ -36,8 +38,9 @@ def expected_site(site: Site, switches: frozenset[str], targets: FaultTargets,
     challenges in a browser (without, a ``js_challenge`` host yields only its challenge)."""
     js_blocked = "js_challenge" in switches and site.host == JS_CHALLENGE_HOST and not solves_js
     if (site.host == "zjj.dg.gov.cn" and switches & CHALLENGE_SWITCHES) or js_blocked:
+        # the error is at the URL requested: the entry URL without its #category fragment
         return ExpectedSite(site.slug, reports=(),
-                            errors=(ExpectedError(site.entry_url, ErrorKind.CHALLENGE),))
+                            errors=(ExpectedError(urldefrag(site.entry_url)[0], ErrorKind.CHALLENGE),))
     busy = targets.busy_pdf_url if "html_error_pdf" in switches else None
     bomb = targets.bomb_url if "gzip_bomb" in switches else None
     redirected = "hostile_links" in switches and site.slug == HOSTILE_SITE

@@ -1,0 +1,183 @@
+"""Solve JavaScript cookie challenges (加速乐 521, 瑞数 412) in a real headless browser.
+
+Playwright's async API drives Debian's ``/usr/bin/chromium`` (never a downloaded browser) on
+the asyncio loop of Scrapy's reactor, so nothing blocks the reactor: the browser is a set of
+child processes, and the driver talks to it over pipes. One browser at a time, launched on
+the first challenge, closed by :meth:`BrowserSolver.close` at the end of the crawl. Each solve
+runs in a fresh browser context (no cookies but those handed in), loads only documents and
+scripts, and stops as soon as a navigation is answered by something other than a challenge:
+the browser never reads, keeps or archives an ordinary page — Scrapy fetches it again over
+plain HTTP with the browser's cookies and User-Agent.
+
+Example::
+
+    solver = BrowserSolver()
+    clearance = await solver.solve("https://www.example.gov.cn/gkmlpt/index",
+                                   cookies=[], proxy=None)
+    clearance.cookies, clearance.user_agent, solver.launches
+    await solver.close()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive.sites import BROWSER_USER_AGENT
+
+logger = logging.getLogger(__name__)
+
+CHROMIUM = Path("/usr/bin/chromium")
+# The flags that work here (DEVELOPERS.md); Playwright adds --headless and a fresh
+# --user-data-dir of its own. The last two keep the browser to few, small processes.
+CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-extensions", "--renderer-process-limit=1",
+                 "--disable-features=site-per-process,Translate,OptimizationHints,MediaRouter")
+CHALLENGE_STATUSES = frozenset({412, 521})
+SKIPPED_RESOURCES = frozenset({"image", "media", "font", "stylesheet"})
+
+
+class ChallengeUnsolved(RuntimeError):
+    """The browser did not get past the challenge (timeout, crash, or it never relented)."""
+
+
+@dataclass(frozen=True)
+class BrowserCookie:
+    name: str
+    value: str
+    domain: str
+    path: str = "/"
+    expires: float | None = None  # seconds since the epoch; None: a session cookie
+    secure: bool = False
+    http_only: bool = False
+
+
+@dataclass(frozen=True)
+class Clearance:
+    """What a solved challenge hands to the crawler."""
+
+    url: str
+    cookies: tuple[BrowserCookie, ...]
+    user_agent: str  # the clearance may be bound to it: send it with the cookies
+    challenge_rounds: int  # challenge answers the browser went through
+    seconds: float
+
+
+class BrowserSolver:
+    """Headless chromium for challenges only; ``launches`` and ``solves`` count its work."""
+
+    def __init__(self, executable: Path = CHROMIUM, timeout: float = 30.0,
+                 user_agent: str = BROWSER_USER_AGENT):
+        self.executable = executable
+        self.timeout = timeout
+        self.user_agent = user_agent
+        self.launches = 0
+        self.solves = 0
+        self._playwright = None
+        self._browser = None
+        self._lock: asyncio.Lock | None = None
+
+    async def solve(self, url: str, cookies: list[BrowserCookie], proxy: str | None) -> Clearance:
+        """Load ``url`` in a fresh context holding ``cookies`` until it stops answering with a
+        challenge; return the context's cookies for that URL. Raises :class:`ChallengeUnsolved`."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:  # one browser, one solve at a time
+            started = time.monotonic()
+            browser = await self._ensure_browser()
+            context = await browser.new_context(
+                proxy={"server": proxy} if proxy else None, ignore_https_errors=True,
+                user_agent=self.user_agent, service_workers="block")
+            try:
+                rounds = await self._run(context, url, cookies)
+                got = await context.cookies([url])
+            except Exception as exc:  # any Playwright failure is an unsolved challenge
+                raise ChallengeUnsolved(f"{type(exc).__name__}: {exc}") from exc
+            finally:
+                await self._close_quietly(context)
+            self.solves += 1
+            return Clearance(url, tuple(_cookie(c) for c in got), self.user_agent, rounds,
+                             round(time.monotonic() - started, 3))
+
+    async def _run(self, context, url: str, cookies: list[BrowserCookie]) -> int:
+        if cookies:
+            await context.add_cookies([_playwright_cookie(c) for c in cookies])
+        await context.route("**/*", _skip_decoration)
+        page = await context.new_page()
+        passed = asyncio.get_running_loop().create_future()
+        statuses: list[int] = []
+
+        def on_response(response) -> None:
+            if response.frame != page.main_frame or not response.request.is_navigation_request():
+                return
+            statuses.append(response.status)
+            if response.status not in CHALLENGE_STATUSES and not passed.done():
+                passed.set_result(response.status)
+
+        page.on("response", on_response)
+        await page.goto(url, wait_until="commit", timeout=self.timeout * 1000)
+        try:
+            await asyncio.wait_for(passed, self.timeout)
+        except asyncio.TimeoutError:
+            raise ChallengeUnsolved(f"still challenged after {self.timeout:.0f} s "
+                                    f"(answers: {statuses})") from None
+        return len(statuses) - 1
+
+    async def _ensure_browser(self):
+        if self._browser is not None and self._browser.is_connected():
+            return self._browser
+        if not self.executable.exists():
+            raise ChallengeUnsolved(f"{self.executable} is absent (apt-get install chromium)")
+        from playwright.async_api import async_playwright
+
+        if self._playwright is None:
+            self._playwright = await async_playwright().start()
+        self._browser = await self._playwright.chromium.launch(
+            executable_path=str(self.executable), args=list(CHROMIUM_ARGS), headless=True)
+        self.launches += 1
+        logger.info("launched %s for a JavaScript challenge (launch %d)", self.executable,
+                    self.launches)
+        return self._browser
+
+    async def close(self) -> None:
+        """Close the browser and the Playwright driver (a no-op if never launched)."""
+        if self._browser is not None:
+            await self._close_quietly(self._browser)
+            self._browser = None
+        if self._playwright is not None:
+            await self._playwright.stop()
+            self._playwright = None
+
+    @staticmethod
+    async def _close_quietly(closable) -> None:
+        try:
+            await closable.close()
+        except Exception as exc:  # a crashed browser cannot be closed twice; say so
+            logger.warning("closing %s failed: %s", type(closable).__name__, exc)
+
+
+async def _skip_decoration(route) -> None:
+    """Images, media, fonts and style sheets never matter to a challenge script."""
+    if route.request.resource_type in SKIPPED_RESOURCES:
+        await route.abort()
+    else:
+        await route.continue_()
+
+
+def _cookie(c: dict) -> BrowserCookie:
+    expires = c.get("expires")
+    return BrowserCookie(c["name"], c["value"], c["domain"].lstrip("."), c.get("path") or "/",
+                         expires if expires and expires > 0 else None,
+                         bool(c.get("secure")), bool(c.get("httpOnly")))
+
+
+def _playwright_cookie(c: BrowserCookie) -> dict:
+    cookie = {"name": c.name, "value": c.value, "domain": c.domain, "path": c.path,
+              "secure": c.secure, "httpOnly": c.http_only}
+    if c.expires:
+        cookie["expires"] = c.expires
+    return cookie
