@@ -3,7 +3,8 @@
 Playwright's async API drives Debian's ``/usr/bin/chromium`` (never a downloaded browser) on
 the asyncio loop of Scrapy's reactor, so nothing blocks the reactor: the browser is a set of
 child processes, and the driver talks to it over pipes. One browser at a time, launched on
-the first challenge, closed by :meth:`BrowserSolver.close` at the end of the crawl. Each solve
+the first challenge, closed when no challenge came for ``IDLE_SECONDS`` (it costs far more
+memory than the crawl itself) and by :meth:`BrowserSolver.close` at the end. Each solve
 runs in a fresh browser context (no cookies but those handed in), loads only documents and
 scripts, and stops as soon as a navigation is answered by something other than a challenge:
 the browser never reads, keeps or archives an ordinary page — Scrapy fetches it again over
@@ -32,11 +33,15 @@ logger = logging.getLogger(__name__)
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The flags that work here (DEVELOPERS.md); Playwright adds --headless and a fresh
-# --user-data-dir of its own. The last two keep the browser to few, small processes.
+# --user-data-dir of its own (and a --disable-features list: never pass a second one, the
+# last wins). The last three keep the browser to few processes (no zygotes, GPU code in the
+# browser process, one renderer): about 15 % less memory (docs/benchmarks.md).
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-extensions", "--renderer-process-limit=1",
-                 "--disable-features=site-per-process,Translate,OptimizationHints,MediaRouter")
+                 "--disable-sync", "--disable-extensions", "--no-zygote", "--in-process-gpu",
+                 "--renderer-process-limit=1")
+# Chromium costs ~450 MB (PSS) while it runs: close it when no challenge came for this long.
+IDLE_SECONDS = 15.0
 CHALLENGE_STATUSES = frozenset({412, 521})
 SKIPPED_RESOURCES = frozenset({"image", "media", "font", "stylesheet"})
 
@@ -71,10 +76,13 @@ class BrowserSolver:
     """Headless chromium for challenges only; ``launches`` and ``solves`` count its work."""
 
     def __init__(self, executable: Path = CHROMIUM, timeout: float = 30.0,
-                 user_agent: str = BROWSER_USER_AGENT):
+                 user_agent: str = BROWSER_USER_AGENT, idle_seconds: float = IDLE_SECONDS):
         self.executable = executable
         self.timeout = timeout
         self.user_agent = user_agent
+        self.idle_seconds = idle_seconds
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._uses = 0  # contexts opened: an idle timer closes only if none came after it
         self.launches = 0
         self.solves = 0
         self._playwright = None
@@ -87,18 +95,31 @@ class BrowserSolver:
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:  # one browser, one solve at a time
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
             started = time.monotonic()
-            browser = await self._ensure_browser()
-            context = await browser.new_context(
-                proxy={"server": proxy} if proxy else None, ignore_https_errors=True,
-                user_agent=self.user_agent, service_workers="block")
+            try:
+                browser = await self._ensure_browser()
+                context = await browser.new_context(
+                    proxy={"server": proxy} if proxy else None, ignore_https_errors=True,
+                    user_agent=self.user_agent, service_workers="block")
+            except ChallengeUnsolved:
+                raise
+            except Exception as exc:  # a browser that cannot start solves nothing: say why
+                raise ChallengeUnsolved(f"{type(exc).__name__}: {exc}") from exc
             try:
                 rounds = await self._run(context, url, cookies)
                 got = await context.cookies([url])
+            except ChallengeUnsolved:
+                raise
             except Exception as exc:  # any Playwright failure is an unsolved challenge
                 raise ChallengeUnsolved(f"{type(exc).__name__}: {exc}") from exc
             finally:
                 await self._close_quietly(context)
+                self._uses += 1
+                uses = self._uses
+                self._idle_timer = asyncio.get_running_loop().call_later(
+                    self.idle_seconds, lambda: asyncio.ensure_future(self._close_when_idle(uses)))
             self.solves += 1
             return Clearance(url, tuple(_cookie(c) for c in got), self.user_agent, rounds,
                              round(time.monotonic() - started, 3))
@@ -143,8 +164,17 @@ class BrowserSolver:
                     self.launches)
         return self._browser
 
+    async def _close_when_idle(self, uses: int) -> None:
+        async with self._lock:
+            if uses != self._uses or self._browser is None:
+                return  # a solve came meanwhile (and set a new timer), or already closed
+            logger.info("closing the browser: no challenge for %.0f s", self.idle_seconds)
+            await self.close()
+
     async def close(self) -> None:
         """Close the browser and the Playwright driver (a no-op if never launched)."""
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
         if self._browser is not None:
             await self._close_quietly(self._browser)
             self._browser = None

@@ -1,0 +1,125 @@
+"""Challenge benchmark: a crawl of the simulated portal under ``js_challenge`` (and
+``challenge_expiry``: the clearance runs out, the browser is asked again) with ``--browser``;
+memory of the whole process tree — the crawl process, the Playwright driver and every
+chromium process — polled every 50 ms.
+
+Three figures, from strictest to fairest: the sum of each process's own peak (``VmHWM``;
+peaks at different moments, shared pages counted once per process), the peak of the
+tree's summed RSS at one moment, and the peak of its summed PSS (shared pages divided
+among the processes that share them: what the tree really costs).
+
+Example::
+
+    result = run_challenge_bench(Path("/tmp/bench"))
+    result.tree_rss_mb, result.browser_launches
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.procwatch import ProcessWatch, _children, _status_kb
+
+REPO = Path(__file__).resolve().parents[1]
+PORTAL_SITES = REPO / "tests" / "portal" / "sites.toml"
+SWITCHES = "js_challenge,challenge_expiry"
+FAST = ["--delay", "0", "--set", "GKARCHIVE_RETRY_BASE=0.05", "--set", "GKARCHIVE_RETRY_CAP=1",
+        "--set", "DOWNLOAD_TIMEOUT=30"]
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return 0
+    return 0
+
+
+class TreeWatch(ProcessWatch):
+    """:class:`ProcessWatch` plus, at each poll, the tree's summed RSS and PSS."""
+
+    def __init__(self, root: int, interval: float = 0.05):
+        super().__init__(root, interval)
+        self.tree_rss_kb = 0
+        self.tree_pss_kb = 0
+
+    def _poll(self) -> None:
+        super()._poll()
+        pids, pending = [], [self.root]
+        while pending:
+            pid = pending.pop()
+            pids.append(pid)
+            pending += _children(pid)
+        rss = sum(_status_kb(pid, "VmRSS") or 0 for pid in pids)
+        self.tree_rss_kb = max(self.tree_rss_kb, rss)
+        self.tree_pss_kb = max(self.tree_pss_kb, sum(_pss_kb(pid) for pid in pids))
+
+
+@dataclass
+class ChallengeBench:
+    seconds: float
+    requests: int
+    challenges: int  # challenge responses (fetch rows with outcome challenge)
+    browser_launches: int
+    browser_solves: int
+    reports: int
+    crawl_rss_mb: float  # the crawl process alone (VmHWM)
+    sum_of_peaks_mb: float
+    tree_rss_mb: float
+    tree_pss_mb: float
+    largest_child: tuple[str, float]
+    command: str
+
+
+def _start_portal() -> tuple[subprocess.Popen, str]:
+    portal = subprocess.Popen([sys.executable, "-m", "tests.portal", "--port", "0",
+                               "--faults", SWITCHES], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    line = portal.stdout.readline()
+    if "listening on" not in line:
+        portal.kill()
+        raise RuntimeError(f"portal did not start: {line!r}")
+    return portal, line.strip().rsplit(" ", 1)[-1]
+
+
+def run_challenge_bench(scratch: Path) -> ChallengeBench:
+    portal, url = _start_portal()
+    db = scratch / "challenge.db"
+    command = [sys.executable, "-m", "archive.cli", "crawl", "--browser", "--no-extract",
+               "--sites", str(PORTAL_SITES), "--db", str(db), "--proxy", url,
+               "--log-level", "WARNING", *FAST]
+    try:
+        started = time.perf_counter()
+        crawl = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)
+        with TreeWatch(crawl.pid) as watch:
+            out, err = crawl.communicate(timeout=600)
+        seconds = time.perf_counter() - started
+    finally:
+        portal.terminate()
+        portal.wait(timeout=10)
+    if crawl.returncode != 0:
+        raise RuntimeError(f"challenge crawl failed ({crawl.returncode}): {out[-2000:]}{err[-2000:]}")
+    with sqlite3.connect(db) as conn:
+        summary = json.loads(conn.execute("SELECT summary FROM runs").fetchone()[0])
+        challenges = conn.execute("SELECT count(*) FROM fetches WHERE outcome = 'challenge'"
+                                  ).fetchone()[0]
+    children = watch.children()
+    largest = max(children.values(), key=lambda c: c[1], default=("", 0.0))
+    transport = summary["transport"]
+    return ChallengeBench(
+        seconds=seconds, requests=summary["requests"], challenges=challenges,
+        browser_launches=transport["browser_launches"], browser_solves=transport["browser_solves"],
+        reports=sum(s["reports"] for s in summary["sites"].values()),
+        crawl_rss_mb=watch.peak_mb(crawl.pid),
+        sum_of_peaks_mb=sum(watch.peaks.values()) / 1024, tree_rss_mb=watch.tree_rss_kb / 1024,
+        tree_pss_mb=watch.tree_pss_kb / 1024, largest_child=(largest[0][:60], largest[1]),
+        command=" ".join(Path(c).name if c.startswith("/") else c for c in command))
