@@ -27,6 +27,7 @@ _SESSIONS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 class ArchiveSession:
     def __init__(self, crawler):
         settings = crawler.settings
+        self._crawler = weakref.ref(crawler)  # the sessions map is keyed weakly by crawler
         self.db_path = settings.get("GKARCHIVE_DB")
         self.sites_file: SitesFile = load_sites(settings.get("GKARCHIVE_SITES_FILE"))
         self.writer: ArchiveWriter | None = None
@@ -74,6 +75,9 @@ class ArchiveSession:
             for site, seen in spider.fully_listed_sites().items():
                 self.writer.mark_removed(site, seen, self.run_id)
         self.summary = summarize_run(self.writer.db, self.run_id, self.selected)
+        from crawler.challenge import transport_summary  # it imports this module
+
+        self.summary["transport"] = transport_summary(self._crawler())
         status = "finished" if reason == "finished" else "interrupted"
         self.writer.finish_run(self.run_id, status, reason, self.summary)
         self.writer.close()
