@@ -92,7 +92,7 @@ class HostCookies:
         return [BrowserCookie(c.name, c.value or "", c.domain, c.path or "/",
                               float(c.expires) if c.expires else None, c.secure,
                               c.has_nonstandard_attr("HttpOnly"))
-                for c in self.jars[host].jar] if host in self.jars else []
+                for c in self.jars[host].jar if not c.is_expired()] if host in self.jars else []
 
 
 class ChallengeState:
