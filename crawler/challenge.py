@@ -108,10 +108,12 @@ class ChallengeState:
         self.unsolved: dict[str, list[str]] = defaultdict(list)
 
     @classmethod
-    def of(cls, crawler) -> "ChallengeState":
-        state = _STATES.get(crawler)
+    def of(cls, session: ArchiveSession) -> "ChallengeState":
+        """The run's state: one per archive session, so crawlers sharing a run share one
+        browser and one jar per host."""
+        state = _STATES.get(session)
         if state is None:
-            state = _STATES[crawler] = cls(BrowserSolver())
+            state = _STATES[session] = cls(BrowserSolver())
         return state
 
     def summary(self) -> dict:
@@ -126,9 +128,9 @@ class ChallengeState:
         }
 
 
-def transport_summary(crawler) -> dict:
+def transport_summary(session: ArchiveSession) -> dict:
     """The run summary's ``transport`` part: challenges and TLS fallbacks per host."""
-    return {**ChallengeState.of(crawler).summary(), "tls": HostTLS.of(crawler).summary()}
+    return {**ChallengeState.of(session).summary(), "tls": HostTLS.of(session).summary()}
 
 
 class ChallengeMiddleware:
@@ -141,7 +143,8 @@ class ChallengeMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, ChallengeState.of(crawler), ArchiveSession.of(crawler),
+        session = ArchiveSession.of(crawler)
+        return cls(crawler, ChallengeState.of(session), session,
                    crawler.settings.getbool("GKARCHIVE_BROWSER_CHALLENGE"))
 
     def browser_allowed(self, host: str) -> bool:

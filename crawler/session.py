@@ -27,7 +27,6 @@ _SESSIONS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 class ArchiveSession:
     def __init__(self, crawler):
         settings = crawler.settings
-        self._crawler = weakref.ref(crawler)  # the sessions map is keyed weakly by crawler
         self.db_path = settings.get("GKARCHIVE_DB")
         self.sites_file: SitesFile = load_sites(settings.get("GKARCHIVE_SITES_FILE"))
         self.writer: ArchiveWriter | None = None
@@ -77,7 +76,7 @@ class ArchiveSession:
         self.summary = summarize_run(self.writer.db, self.run_id, self.selected)
         from crawler.challenge import transport_summary  # it imports this module
 
-        self.summary["transport"] = transport_summary(self._crawler())
+        self.summary["transport"] = transport_summary(self)
         status = "finished" if reason == "finished" else "interrupted"
         self.writer.finish_run(self.run_id, status, reason, self.summary)
         self.writer.close()

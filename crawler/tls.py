@@ -18,7 +18,7 @@ proxy's CONNECT tunnel) gets the context of its host's current profile.
 Example::
 
     DOWNLOAD_HANDLERS = {"https": "crawler.tls.TLSFallbackDownloadHandler"}
-    HostTLS.of(crawler).profile("www.sz.gov.cn")     # TLSProfile.DEFAULT, then P256 …
+    HostTLS.of(ArchiveSession.of(crawler)).profile("www.sz.gov.cn")   # DEFAULT, then P256 …
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ from scrapy.http import Request, Response
 from twisted.internet.ssl import TLSVersion
 from twisted.web.iweb import IPolicyForHTTPS
 from zope.interface import implementer
+
+from crawler.session import ArchiveSession
 
 logger = logging.getLogger(__name__)
 
@@ -66,10 +68,11 @@ class HostTLS:
         self._lock = threading.Lock()
 
     @classmethod
-    def of(cls, crawler) -> "HostTLS":
-        hosts = _HOSTS.get(crawler)
+    def of(cls, session) -> "HostTLS":
+        """The run's memory: one per archive session (crawlers of one run share it)."""
+        hosts = _HOSTS.get(session)
         if hosts is None:
-            hosts = _HOSTS[crawler] = cls()
+            hosts = _HOSTS[session] = cls()
         return hosts
 
     def profile(self, host: str) -> TLSProfile:
@@ -148,7 +151,7 @@ class PerHostTLSPolicy:
     """``creatorForNetloc`` with the context of the host's current profile."""
 
     def __init__(self, crawler):
-        self.hosts = HostTLS.of(crawler)
+        self.hosts = HostTLS.of(ArchiveSession.of(crawler))
         self.factories = {}
         for profile in FALLBACK_ORDER:
             factory = _ProfileContextFactory.from_crawler(crawler)
@@ -193,7 +196,7 @@ class TLSFallbackMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(HostTLS.of(crawler))
+        return cls(HostTLS.of(ArchiveSession.of(crawler)))
 
     def process_request(self, request: Request):
         host = urlsplit(request.url).hostname or ""
