@@ -46,8 +46,23 @@ CHALLENGE_STATUSES = frozenset({412, 521})
 SKIPPED_RESOURCES = frozenset({"image", "media", "font", "stylesheet"})
 
 
+@dataclass(frozen=True)
+class BrowserExchange:
+    """One navigation answer the browser got while solving: what the archive records of it."""
+
+    url: str
+    status: int
+    request_headers: dict[str, list[str]]
+    response_headers: dict[str, list[str]]
+
+
 class ChallengeUnsolved(RuntimeError):
-    """The browser did not get past the challenge (timeout, crash, or it never relented)."""
+    """The browser did not get past the challenge (timeout, crash, or it never relented);
+    ``exchanges``: the answers it got meanwhile."""
+
+    def __init__(self, message: str, exchanges: tuple[BrowserExchange, ...] = ()):
+        super().__init__(message)
+        self.exchanges = exchanges
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,7 @@ class Clearance:
     user_agent: str  # the clearance may be bound to it: send it with the cookies
     challenge_rounds: int  # challenge answers the browser went through
     seconds: float
+    exchanges: tuple[BrowserExchange, ...] = ()  # every navigation answer, in order
 
 
 class BrowserSolver:
@@ -108,7 +124,7 @@ class BrowserSolver:
             except Exception as exc:  # a browser that cannot start solves nothing: say why
                 raise ChallengeUnsolved(f"{type(exc).__name__}: {exc}") from exc
             try:
-                rounds = await self._run(context, url, cookies)
+                exchanges = await self._run(context, url, cookies)
                 got = await context.cookies([url])
             except ChallengeUnsolved:
                 raise
@@ -121,32 +137,35 @@ class BrowserSolver:
                 self._idle_timer = asyncio.get_running_loop().call_later(
                     self.idle_seconds, lambda: asyncio.ensure_future(self._close_when_idle(uses)))
             self.solves += 1
-            return Clearance(url, tuple(_cookie(c) for c in got), self.user_agent, rounds,
-                             round(time.monotonic() - started, 3))
+            return Clearance(url, tuple(_cookie(c) for c in got), self.user_agent,
+                             len(exchanges) - 1, round(time.monotonic() - started, 3), exchanges)
 
-    async def _run(self, context, url: str, cookies: list[BrowserCookie]) -> int:
+    async def _run(self, context, url: str, cookies: list[BrowserCookie]
+                   ) -> tuple[BrowserExchange, ...]:
         if cookies:
             await context.add_cookies([_playwright_cookie(c) for c in cookies])
         await context.route("**/*", _skip_decoration)
         page = await context.new_page()
         passed = asyncio.get_running_loop().create_future()
-        statuses: list[int] = []
+        captures: list[asyncio.Future] = []
 
         def on_response(response) -> None:
             if response.frame != page.main_frame or not response.request.is_navigation_request():
                 return
-            statuses.append(response.status)
-            if response.status not in CHALLENGE_STATUSES and not passed.done():
+            challenged = response.status in CHALLENGE_STATUSES
+            captures.append(asyncio.ensure_future(_capture(response)))
+            if not challenged and not passed.done():
                 passed.set_result(response.status)
 
         page.on("response", on_response)
         await page.goto(url, wait_until="commit", timeout=self.timeout * 1000)
         try:
-            await asyncio.wait_for(passed, self.timeout)
+            await asyncio.wait_for(asyncio.shield(passed), self.timeout)
         except asyncio.TimeoutError:
-            raise ChallengeUnsolved(f"still challenged after {self.timeout:.0f} s "
-                                    f"(answers: {statuses})") from None
-        return len(statuses) - 1
+            exchanges = tuple(await asyncio.gather(*captures))
+            raise ChallengeUnsolved(f"still challenged after {self.timeout:.0f} s (answers: "
+                                    f"{[e.status for e in exchanges]})", exchanges) from None
+        return tuple(await asyncio.gather(*captures))
 
     async def _ensure_browser(self):
         if self._browser is not None and self._browser.is_connected():
@@ -188,6 +207,22 @@ class BrowserSolver:
             await closable.close()
         except Exception as exc:  # a crashed browser cannot be closed twice; say so
             logger.warning("closing %s failed: %s", type(closable).__name__, exc)
+
+
+async def _capture(response) -> BrowserExchange:
+    """The answer as the archive keeps it: status and headers. Not the body: a challenge page
+    reloads at once and the browser lets its body go (``Response.body`` then fails), and an
+    ordinary page is never kept."""
+    return BrowserExchange(response.url, response.status,
+                           _headers(await response.request.headers_array()),
+                           _headers(await response.headers_array()))
+
+
+def _headers(pairs: list[dict]) -> dict[str, list[str]]:
+    headers: dict[str, list[str]] = {}
+    for pair in pairs:
+        headers.setdefault(pair["name"], []).append(pair["value"])
+    return headers
 
 
 async def _skip_decoration(route) -> None:

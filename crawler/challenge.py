@@ -15,7 +15,9 @@
 3. otherwise the response goes on, and the spider records the ``challenge`` error.
 
 Every challenge response is still a fetch row (outcome ``challenge``): the recorder, which
-runs before this middleware, wrote it. The run summary's ``transport`` part counts browser
+runs before this middleware, wrote it; the browser's own navigation answers are fetch rows of
+kind ``browser`` (status and headers; no body: the browser lets a challenge page's body go
+when it reloads, and never keeps an ordinary page). The run summary's ``transport`` part counts browser
 launches and solves and names how each host's challenges were passed.
 
 Example (settings)::
@@ -37,7 +39,8 @@ from scrapy import signals
 from scrapy.http import Request, Response
 from scrapy.http.cookies import CookieJar
 
-from crawler.browser import BrowserCookie, BrowserSolver, ChallengeUnsolved
+from archive.store import Exchange
+from crawler.browser import CHALLENGE_STATUSES, BrowserCookie, BrowserSolver, ChallengeUnsolved
 from crawler.middlewares import is_challenge
 from crawler.session import ArchiveSession
 from crawler.tls import HostTLS
@@ -203,12 +206,14 @@ class ChallengeMiddleware:
         try:
             clearance = await state.solver.solve(request.url, state.cookies.browser_cookies(host),
                                                  request.meta.get("proxy"))
+            self._record(request, clearance.exchanges)
             state.solves[host] += 1
             state.cookies.put(host, clearance.cookies)
             state.user_agents[host] = clearance.user_agent
             logger.info("browser passed the challenge of %s in %.1f s (%d rounds)", host,
                         clearance.seconds, clearance.challenge_rounds)
         except ChallengeUnsolved as exc:
+            self._record(request, exc.exchanges)
             result = f"browser: {exc}"
             state.unsolved[host].append(result)
             logger.warning("browser could not pass the challenge of %s: %s", host, exc)
@@ -216,6 +221,20 @@ class ChallengeMiddleware:
             del state.solving[host]
             done.set_result(result)
         return result
+
+    def _record(self, request: Request, exchanges) -> None:
+        """The browser's navigation answers as fetch rows of kind ``browser``, led to by the
+        challenged request's own row."""
+        for e in exchanges:
+            challenged = e.status in CHALLENGE_STATUSES
+            self.session.record(Exchange(
+                run_id=self.session.run_id, kind="browser", method="GET", url=e.url,
+                site=request.meta.get("site"), request_headers=e.request_headers,
+                outcome="challenge" if challenged else "ok", status=e.status,
+                response_headers=e.response_headers,
+                error=None if challenged else "passed: the page itself is not kept",
+                referer_fetch_id=request.meta.get("fetch_id"), referer_url=request.url,
+                via_proxy=bool(request.meta.get("proxy"))))
 
     async def spider_closed(self, spider) -> None:
         await self.state.solver.close()

@@ -53,7 +53,8 @@ class StubSolver:
 
 
 def middleware(solver, everywhere=True) -> ChallengeMiddleware:
-    session = SimpleNamespace(sites_file=load_sites(PORTAL_SITES))
+    session = SimpleNamespace(sites_file=load_sites(PORTAL_SITES), run_id=1,
+                              record=lambda exchange: 0)
     return ChallengeMiddleware(get_crawler(), ChallengeState(solver), session, everywhere)
 
 

@@ -78,6 +78,15 @@ def test_js_challenge_is_passed_by_the_browser_then_plain_http(tmp_path):
     # after the solve every request is Scrapy's, over plain HTTP, with the browser's UA
     assert len(cleared) > 20 and {r.user_agent for r in cleared} == {browser_ua}
     assert "browser" in result.stdout  # the printed summary names the launch
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT b.status, b.outcome, b.request_headers, c.outcome FROM fetches b "
+                            "JOIN fetches c ON c.id = b.referer_fetch_id "
+                            "WHERE b.kind = 'browser' ORDER BY b.id").fetchall()
+    # the browser's visits are fetch rows, led to by the challenged request
+    assert [(s, o, c) for s, o, _, c in rows] == [(521, "challenge", "challenge"),
+                                                  (521, "challenge", "challenge"),
+                                                  (200, "ok", "challenge")]
+    assert JSL_CLEARANCE in rows[2][2]  # the browser sent the clearance it computed
 
 
 @needs_chromium
