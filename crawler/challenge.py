@@ -41,6 +41,7 @@ from scrapy.http.cookies import CookieJar
 
 from archive.store import Exchange
 from crawler.browser import CHALLENGE_STATUSES, BrowserCookie, BrowserSolver, ChallengeUnsolved
+from crawler.fetch import META_KEY, FetchMeta
 from crawler.middlewares import is_challenge
 from crawler.session import ArchiveSession
 from crawler.tls import HostTLS
@@ -178,17 +179,18 @@ class ChallengeMiddleware:
         if not self.browser_allowed(host) or meta.get("gk_browser_tried"):
             return response
         error = await self._solve(host, request)
-        if error:
-            meta["gk_challenge_error"] = error
+        if error:  # the errback records the challenge with why the browser did not pass it
+            fetch = FetchMeta.of(request)
+            fetch.error = "; ".join(filter(None, (fetch.error, error)))
             return response
         return self._again(request, 0, True, "browser")
 
     def _again(self, request: Request, cookie_retries: int, browser_tried: bool,
                passed_by: str) -> Request:
         retry = request.replace(dont_filter=True)
+        retry.meta[META_KEY] = FetchMeta.of(request).retry(0.0)  # the next attempt, at once
         retry.meta.update(gk_cookie_retries=cookie_retries, gk_browser_tried=browser_tried,
                           gk_challenge_passed_by=passed_by)
-        retry.meta.pop("gk_recorded_response", None)
         return retry
 
     async def _solve(self, host: str, request: Request) -> str | None:
@@ -225,15 +227,16 @@ class ChallengeMiddleware:
     def _record(self, request: Request, exchanges) -> None:
         """The browser's navigation answers as fetch rows of kind ``browser``, led to by the
         challenged request's own row."""
+        fetch = FetchMeta.of(request)
         for e in exchanges:
             challenged = e.status in CHALLENGE_STATUSES
             self.session.record(Exchange(
                 run_id=self.session.run_id, kind="browser", method="GET", url=e.url,
-                site=request.meta.get("site"), request_headers=e.request_headers,
+                site=fetch.site, request_headers=e.request_headers,
                 outcome="challenge" if challenged else "ok", status=e.status,
                 response_headers=e.response_headers,
                 error=None if challenged else "passed: the page itself is not kept",
-                referer_fetch_id=request.meta.get("fetch_id"), referer_url=request.url,
+                referer_fetch_id=fetch.fetch_id, referer_url=request.url,
                 via_proxy=bool(request.meta.get("proxy"))))
 
     async def spider_closed(self, spider) -> None:

@@ -39,6 +39,7 @@ from twisted.internet.ssl import TLSVersion
 from twisted.web.iweb import IPolicyForHTTPS
 from zope.interface import implementer
 
+from crawler.fetch import META_KEY, FetchMeta
 from crawler.session import ArchiveSession
 
 logger = logging.getLogger(__name__)
@@ -219,6 +220,6 @@ class TLSFallbackMiddleware:
         if following is None or request.meta.get("gk_tls_tries", 0) >= len(FALLBACK_ORDER):
             return None  # every profile failed: the retry middleware and the errback take over
         retry = request.replace(dont_filter=True)
+        retry.meta[META_KEY] = FetchMeta.of(request).retry(0.0)  # the next attempt, at once
         retry.meta["gk_tls_tries"] = request.meta.get("gk_tls_tries", 0) + 1
-        retry.meta.pop("gk_recorded_response", None)
         return retry

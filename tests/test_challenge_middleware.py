@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 from archive.sites import load_sites
 from crawler.browser import BrowserCookie, ChallengeUnsolved, Clearance
 from crawler.challenge import MAX_SOLVES_PER_HOST, ChallengeMiddleware, ChallengeState, HostCookies
+from crawler.fetch import FetchMeta
 from crawler.tls import HostTLS, TLSProfile, tls_handshake_error
 from tests.crawl_support import PORTAL_SITES
 
@@ -92,6 +93,7 @@ def test_cookie_retry_once_then_the_browser_then_plain_http_with_its_user_agent(
         first = sent(mw)
         retry = await mw.process_response(first, challenge(first, "__jsluid_s=u1; Path=/"))
         assert isinstance(retry, Request) and retry.meta["gk_cookie_retries"] == 1
+        assert FetchMeta.of(retry).attempt == 2 and FetchMeta.of(retry) is not FetchMeta.of(first)
         mw.process_request(retry)
         assert retry.headers["Cookie"] == b"__jsluid_s=u1"
         after = await mw.process_response(retry, challenge(retry))  # no new cookie: the browser
@@ -149,9 +151,9 @@ def test_unsolved_browser_disallowed_host_and_the_solve_cap_record_the_challenge
         return request, response, other, kept, third, await capped.process_response(third, challenge(third))
 
     request, response, other, kept, third, capped = asyncio.run(run())
-    assert response.status == 521 and "still challenged" in request.meta["gk_challenge_error"]
-    assert kept.status == 521 and "gk_challenge_error" not in other.meta
-    assert capped.status == 521 and "solves for" in third.meta["gk_challenge_error"]
+    assert response.status == 521 and "still challenged" in FetchMeta.of(request).error
+    assert kept.status == 521 and FetchMeta.of(other).error is None
+    assert capped.status == 521 and "solves for" in FetchMeta.of(third).error
 
 
 def test_host_tls_moves_one_step_per_failed_profile_and_remembers_what_worked():
