@@ -169,6 +169,8 @@ class ChallengeMiddleware:
         if not is_challenge(response):
             if meta.get("gk_challenge_passed_by"):
                 self.state.passed[host][meta["gk_challenge_passed_by"]] += 1
+            if host in self.state.cookies.jars:  # a WAF in front of this host may rotate them
+                self.state.cookies.extract(host, response, request)
             return response
         changed = self.state.cookies.extract(host, response, request)
         newer = self.state.cookies.versions[host] > meta.get("gk_cookie_version", 0)
@@ -203,6 +205,10 @@ class ChallengeMiddleware:
             return None  # solved since this request went out: try the new cookies
         if state.solves[host] >= MAX_SOLVES_PER_HOST:
             return f"browser: {MAX_SOLVES_PER_HOST} solves for {host} in this run already"
+        try:  # Playwright's async API runs on the asyncio loop of Scrapy's asyncio reactor
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return "browser: needs Scrapy's asyncio reactor (TWISTED_REACTOR)"
         done = state.solving[host] = asyncio.get_running_loop().create_future()
         result = None
         try:
