@@ -101,13 +101,13 @@ def test_cookie_retry_once_then_the_browser_then_plain_http_with_its_user_agent(
         mw.process_request(after)
         assert b"__jsl_clearance_s=solved1" in after.headers["Cookie"]
         assert after.headers["User-Agent"] == b"Mozilla/5.0 (stub)"
+        again = await mw.process_response(after, challenge(after))  # still challenged: give up
+        assert isinstance(again, HtmlResponse) and again.status == 521
         page = HtmlResponse(URL, status=200, body=b"<html>ok</html>", request=after,
                             headers={"Set-Cookie": "__jsluid_s=u2; Path=/"})
         assert await mw.process_response(after, page) is page
         rotated = sent(mw)  # the WAF rotated its cookie on an ordinary page: it is sent on
         assert b"__jsluid_s=u2" in rotated.headers["Cookie"]
-        again = await mw.process_response(after, challenge(after))  # still challenged: give up
-        assert isinstance(again, HtmlResponse) and again.status == 521
         return mw.state.summary()
 
     summary = asyncio.run(run())
