@@ -11,7 +11,8 @@
    headless chromium until the challenge lets it through; its cookies and User-Agent go to
    the host's jar and the crawl goes on over plain HTTP until a challenge reappears (expired
    clearance), when the browser is asked again. One solve per host at a time: requests
-   challenged meanwhile wait for it; at most ``MAX_SOLVES_PER_HOST`` per run;
+   challenged meanwhile wait for it; at most ``MAX_SOLVES_PER_HOST`` per run, and none after
+   ``MAX_UNSOLVED_PER_HOST`` failures;
 3. otherwise the response goes on, and the spider records the ``challenge`` error.
 
 Every challenge response is still a fetch row (outcome ``challenge``): the recorder, which
@@ -50,6 +51,7 @@ logger = logging.getLogger(__name__)
 
 MAX_COOKIE_RETRIES = 2
 MAX_SOLVES_PER_HOST = 5
+MAX_UNSOLVED_PER_HOST = 2
 _STATES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
@@ -205,6 +207,8 @@ class ChallengeMiddleware:
             return None  # solved since this request went out: try the new cookies
         if state.solves[host] >= MAX_SOLVES_PER_HOST:
             return f"browser: {MAX_SOLVES_PER_HOST} solves for {host} in this run already"
+        if len(state.unsolved[host]) >= MAX_UNSOLVED_PER_HOST:  # don't spend 30 s per request
+            return f"browser: gave up on {host} after {MAX_UNSOLVED_PER_HOST} failed solves"
         try:  # Playwright's async API runs on the asyncio loop of Scrapy's asyncio reactor
             asyncio.get_running_loop()
         except RuntimeError:

@@ -147,6 +147,13 @@ def test_unsolved_browser_disallowed_host_and_the_solve_cap_record_the_challenge
         other = sent(disallowed)
         other.meta["gk_cookie_retries"] = 2
         kept = await disallowed.process_response(other, challenge(other))
+        second = sent(mw)
+        second.meta["gk_cookie_retries"] = 2
+        await mw.process_response(second, challenge(second))
+        given_up = sent(mw)
+        given_up.meta["gk_cookie_retries"] = 2
+        await mw.process_response(given_up, challenge(given_up))
+        assert failing.solves == 2 and "gave up" in FetchMeta.of(given_up).error
         capped = middleware(StubSolver())
         capped.state.solves[HOST] = MAX_SOLVES_PER_HOST
         third = sent(capped)
