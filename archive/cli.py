@@ -29,7 +29,7 @@ def cmd_crawl(args) -> int:
     summary = run_crawl(CrawlOptions(sites=args.site or [], years=years, sites_file=args.sites,
                                      db=args.db, proxy=args.proxy, delay=args.delay,
                                      log_level=args.log_level, revisit=args.revisit,
-                                     extract=not args.no_extract,
+                                     extract=not args.no_extract, browser=args.browser,
                                      settings=_scrapy_overrides(args.set)), command=args.command)
     if not summary:
         print("crawl did not run to the end", file=sys.stderr)
@@ -179,6 +179,9 @@ def _add_crawl_arguments(parser: argparse.ArgumentParser) -> None:
                              "server gave validators (default: only new or changed posts)")
     parser.add_argument("--no-extract", action="store_true",
                         help="archive the bytes only; extract later with `gkarchive reextract --missing`")
+    parser.add_argument("--browser", action="store_true",
+                        help="solve JavaScript challenges in headless chromium on every host "
+                             "(default: only on sites with browser_challenge = true)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting (tests and benchmarks; repeatable)")
 

@@ -33,6 +33,7 @@ class CrawlOptions:
     log_level: str = "INFO"
     revisit: bool = False  # fetch every known post again (conditional requests where possible)
     extract: bool = True  # after the crawl, extract and parse what it brought
+    browser: bool = False  # solve JavaScript challenges in headless chromium on every host
     settings: dict = field(default_factory=dict)  # extra Scrapy settings (tests, benchmarks)
 
 
@@ -54,6 +55,7 @@ def crawl_settings(options: CrawlOptions) -> Settings:
         "AUTOTHROTTLE_ENABLED": delay > 0,
         "LOG_LEVEL": options.log_level,
         "GKARCHIVE_RUN_LOCKED": True,  # run_crawl holds the lock for the whole run
+        "GKARCHIVE_BROWSER_CHALLENGE": options.browser,
     }, priority="cmdline")
     settings.setdict(options.settings, priority="cmdline")
     return settings

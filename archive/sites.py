@@ -59,6 +59,7 @@ class SiteConfig:
     disabled_reason: str = ""
     browser_ua: bool = False  # the host resets connections for non-browser User-Agents
     http_only: bool = False  # the host fails TLS from Python: rewrite https:// to http://
+    browser_challenge: bool = False  # a JavaScript challenge may be solved in headless chromium
     obey_robots: bool = True
     report_category: int | None = None  # annual-report category id, when no entry URL names it
     aliases: tuple[str, ...] = ()  # other names the body's reports use (shared portal columns)
@@ -139,8 +140,8 @@ def _crawler_defaults(path: Path, table: dict) -> CrawlerDefaults:
 
 _FIELD_TYPES = {
     "name": str, "region": str, "entry_urls": list, "allowed_hosts": list, "enabled": bool,
-    "disabled_reason": str, "browser_ua": bool, "http_only": bool, "obey_robots": bool,
-    "report_category": int, "notes": str, "aliases": list, "platform": str,
+    "disabled_reason": str, "browser_ua": bool, "http_only": bool, "browser_challenge": bool,
+    "obey_robots": bool, "report_category": int, "notes": str, "aliases": list, "platform": str,
 }
 _REQUIRED = ("name", "region", "entry_urls", "allowed_hosts")
 

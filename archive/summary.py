@@ -90,9 +90,29 @@ def format_summary(summary: dict) -> str:
         lines.append(f"{site:<22} {s['reports']:>7} {s['new_reports']:>4} {s['changed']:>7} "
                      f"{s['unchanged']:>4} {s['removed']:>4} {s['attachments_ok']:>6} "
                      f"{s['attachments_failed']:>6} {s['errors']:>6}  {status}")
+    lines += transport_lines(summary.get("transport"))
     built = summary.get("extraction")
     if built:
         lines.append(f"extraction: {built['extracted']} documents extracted "
                      f"({', '.join(f'{n} {k}' for k, n in sorted(built['by_status'].items())) or 'none'}), "
                      f"{built['reused']} already done; {built['reports']} reports written")
     return "\n".join(lines)
+
+
+def transport_lines(transport: dict | None) -> list[str]:
+    """How the run got past challenges and TLS handshake failures, one line per host; nothing
+    when it met neither."""
+    if not transport:
+        return []
+    lines = []
+    if transport["browser_launches"] or transport["browser_solves"]:
+        lines.append(f"browser: launched {transport['browser_launches']} time(s), "
+                     f"{transport['browser_solves']} challenge(s) solved")
+    for host, c in transport["challenges"].items():
+        unsolved = f"; unsolved: {'; '.join(c['unsolved'])}" if c["unsolved"] else ""
+        lines.append(f"challenge at {host}: {c['passed_by_cookie']} passed by the cookie retry, "
+                     f"{c['passed_by_browser']} after {c['browser_solves']} browser solve(s){unsolved}")
+    for host, t in transport["tls"].items():
+        worked = f"the {t['profile']} profile worked" if t["profile"] else "no TLS profile worked"
+        lines.append(f"TLS at {host}: {worked} (failed: {'; '.join(t['failed'])})")
+    return lines

@@ -187,8 +187,15 @@ def where_section(scratch: Path, args) -> Section:
     return section(scratch, args)
 
 
+def challenge_section(scratch: Path, args) -> Section:
+    from bench.challenge_bench import section
+
+    return section(scratch, args)
+
+
 SECTIONS = {"crawl": crawl_section, "extract": extraction_section, "parse": parsing_section,
-            "archive": archive_section, "where": where_section}
+            "archive": archive_section, "where": where_section,
+            "challenge": challenge_section}
 
 
 def render(sections: list[Section], machine: list[str], seconds: float) -> str:

@@ -112,6 +112,9 @@ class ArchiveSession:
             return
         planned = self.run_args["sites"] if self.run_args else []
         self.summary = summarize_run(self.writer.db, self.run_id, planned or self.selected)
+        from crawler.challenge import transport_summary  # it imports this module
+
+        self.summary["transport"] = transport_summary(self)
         unfinished = [r for r in self._reasons if r != "finished"]
         status = "interrupted" if unfinished else "finished"
         self.writer.finish_run(self.run_id, status, unfinished[0] if unfinished else "finished",

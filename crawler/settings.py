@@ -14,6 +14,7 @@ GKARCHIVE_ALLOW_LOOPBACK = False
 GKARCHIVE_RUN_LOCKED = False  # True when the caller (gkarchive crawl) holds the run lock
 GKARCHIVE_RETRY_BASE = 1.0
 GKARCHIVE_RETRY_CAP = 30.0
+GKARCHIVE_BROWSER_CHALLENGE = False  # True: every host may use the browser (crawl --browser)
 
 USER_AGENT = DEFAULT_USER_AGENT
 ROBOTSTXT_OBEY = True
@@ -47,8 +48,12 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SiteGuardMiddleware": 60,
     "crawler.middlewares.SiteProfileMiddleware": 450,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.challenge.ChallengeMiddleware": 560,
+    "crawler.tls.TLSFallbackMiddleware": 570,
     "crawler.middlewares.FetchRecorderMiddleware": 585,
     "crawler.middlewares.WireHeadersMiddleware": 595,
 }
+# https with per-host TLS profiles (default, P-256 only, legacy): crawler/tls.py
+DOWNLOAD_HANDLERS = {"https": "crawler.tls.TLSFallbackDownloadHandler"}
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 EXTENSIONS = {"crawler.progress.CrawlProgress": 500}

@@ -68,3 +68,16 @@ def test_parse_measure_and_render():
     text = render([Section("S", "`cmd`", ["body"], [Target("t", "1 ms", True)])], ["CPU: x"],
                   time.perf_counter())
     assert "| t | 1 ms | met |" in text and "## S" in text
+
+
+def test_tree_watch_sums_the_memory_of_a_process_and_its_children():
+    from bench.challenge_bench import TreeWatch
+
+    script = ("import subprocess, sys, time; b = bytearray(60 << 20); "
+              "c = subprocess.Popen([sys.executable, '-c', 'b = bytearray(60 << 20); "
+              "import time; time.sleep(1.5)']); time.sleep(1.5); c.wait()")
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    with TreeWatch(proc.pid) as watch:
+        proc.wait(timeout=30)
+    assert watch.tree_rss_kb / 1024 > 120 and watch.tree_pss_kb / 1024 > 100
+    assert watch.peak_mb(proc.pid) > 60 and len(watch.children()) == 1

@@ -14,8 +14,10 @@ from tests.crawl_support import GKARCHIVE, PORTAL_SITES, REPO, archived, crawl, 
 from tests.portal import Portal
 from tests.portal.faults import ALL as ALL_SWITCHES
 
-# ua_reset needs a site override; tested on its own below.
-MATRIX = sorted(set(ALL_SWITCHES) - {"ua_reset"})
+# ua_reset needs a site override; tested on its own below. challenge_expiry needs
+# js_challenge: tested with it in test_crawl_challenges.py.
+MATRIX = sorted(set(ALL_SWITCHES) - {"ua_reset", "challenge_expiry"})
+BROWSER_SWITCHES = {"js_challenge"}  # the truth assumes the crawler may use the browser
 # Switches that only act beside another: past the last page is only asked for when the list
 # gives no total (paging otherwise ends on offset + len(articles) >= total).
 COMPANIONS = {"empty_page_end": {"no_total"}}
@@ -37,6 +39,10 @@ OBSERVED = {
     "content_disposition": "response_headers LIKE '%Content-Disposition%'",
     "slow": "elapsed_ms >= 300",
     "html_error_pdf": "kind = 'attachment' AND response_headers LIKE '%text/html%'",
+    "waf_cookie": "outcome = 'challenge' AND status = 412 AND url LIKE 'http://www.dg.gov.cn/%'",
+    "js_challenge": "outcome = 'challenge' AND status = 521 AND url LIKE 'https://www.huadu.gov.cn/%'",
+    "tls_p256": "outcome = 'network_error' AND error LIKE '%SSL%' AND url LIKE 'https://zjj.%'",
+    "tls_legacy": "outcome = 'network_error' AND error LIKE '%SSL%' AND url LIKE 'https://zjj.%'",
 }
 
 
@@ -103,7 +109,7 @@ def test_every_exchange_is_recorded_with_provenance(plain_portal, tmp_path):
 def test_crawl_under_switch(switch, tmp_path):
     with Portal(faults={switch} | COMPANIONS.get(switch, set()), hang_seconds=12) as portal:
         db = tmp_path / "archive.db"
-        result = crawl(portal.url, db)
+        result = crawl(portal.url, db, *(["--browser"] if switch in BROWSER_SWITCHES else []))
         assert_archive_matches(db, portal.expected(), result)
         truth = portal.expected()
     with sqlite3.connect(db) as conn:

@@ -47,11 +47,24 @@ FAULTS = {
     "hostile_links": "dg-fenggang links private/loopback/file:/ftp:/foreign URLs, "
                      "a ../../etc/passwd file name, and redirects a detail page off-site",
     "gzip_bomb": "one .doc is answered with 256 MiB of zeros gzip-encoded (~250 KB sent)",
+    "waf_cookie": "www.dg.gov.cn answers 412 + Set-Cookie acw_tc to a request without the cookie",
+    "js_challenge": "www.huadu.gov.cn answers a 2-round jsl 521 JavaScript cookie challenge "
+                    "to a client without a clearance (bound to its User-Agent)",
+    "challenge_expiry": "with js_challenge: a clearance is good for 12 requests, then the "
+                        "challenge starts again",
+    "tls_p256": "zjj.dg.gov.cn refuses the TLS handshake unless the client offers only P-256",
+    "tls_legacy": "zjj.dg.gov.cn speaks only TLS 1.0/1.1 with SECLEVEL=0 ciphers",
 }
 ALL = {**SWITCHES, **FAULTS}
 
 CHALLENGE_HOST = "zjj.dg.gov.cn"
 UA_RESET_HOST = "www.huadu.gov.cn"
+WAF_COOKIE_HOST = "www.dg.gov.cn"
+JS_CHALLENGE_HOST = "www.huadu.gov.cn"
+TLS_HOST = "zjj.dg.gov.cn"  # tls_p256 / tls_legacy
+# Pairs that cannot both be on: each needs the other's host to behave differently.
+EXCLUSIVE = ({"tls_p256", "tls_legacy"},)
+NEEDS = {"challenge_expiry": "js_challenge"}
 HTML_ERROR_PDF = ("huadu-shiling", 2020)  # (slug, report year) whose PDF is the busy page
 TIMEOUT_DETAIL = ("dg-fenggang", 2020)  # (slug, report year) whose detail page hangs
 BURST = 2  # 5xx_burst / 5xx_retry_after: failing attempts per URL
@@ -68,6 +81,12 @@ def validate(names) -> frozenset[str]:
     unknown = set(names) - set(ALL)
     if unknown:
         raise ValueError(f"unknown portal faults {sorted(unknown)}; known: {sorted(ALL)}")
+    for pair in EXCLUSIVE:
+        if pair <= set(names):
+            raise ValueError(f"portal faults {sorted(pair)} exclude each other")
+    for name, needed in NEEDS.items():
+        if name in names and needed not in names:
+            raise ValueError(f"portal fault {name} needs {needed}")
     return frozenset(names)
 
 

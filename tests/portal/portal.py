@@ -26,6 +26,7 @@ from .sites import build_world
 from .tls import CertificateStore
 from .truth import expected_sites, expected_unassigned
 from .variants import apply_variants
+from .waf import WafGate
 
 
 class Portal(ServedPortal):
@@ -42,14 +43,16 @@ class Portal(ServedPortal):
         state = FaultState(self.switches)
         targets = fault_targets(self.sites)
         hosts = tuple(sorted({s.host for s in self.sites.values() if s.scheme == "https"}))
-        self.app = PortalApp(Router(self.sites, state, self.lock, self.others), state, targets,
-                             CertificateStore(hosts), hang_seconds)
+        self.app = PortalApp(Router(self.sites, state, self.lock, self.others,
+                                    WafGate(self.switches)),
+                             state, targets, CertificateStore(hosts), hang_seconds)
         self._address = (host, port)
 
-    def expected(self) -> dict[str, ExpectedSite]:
-        """Ground truth per slug under the active switches (see README.md)."""
+    def expected(self, solves_js: bool = True) -> dict[str, ExpectedSite]:
+        """Ground truth per slug under the active switches (see README.md); ``solves_js``
+        False: the crawler does not run JavaScript challenges (no browser)."""
         with self.lock:
-            return expected_sites(self.sites, self.switches, self.app.targets)
+            return expected_sites(self.sites, self.switches, self.app.targets, solves_js)
 
     def unassigned(self) -> tuple[ExpectedUnassigned, ...]:
         """Reports in shared report columns whose body is no fixture site (``portal_columns``):

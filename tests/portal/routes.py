@@ -94,11 +94,13 @@ class Router:
     """Maps requests to responses for every fixture site; thread-safe against mutations."""
 
     def __init__(self, sites: dict[str, Site], faults: FaultState,
-                 lock: threading.RLock | None = None, others: dict[str, Site] | None = None):
+                 lock: threading.RLock | None = None, others: dict[str, Site] | None = None,
+                 gate=None):
         self.sites = sites
         self.others = others or {}  # bodies only in a shared report column (portal_columns)
         self.faults = faults
         self.lock = lock or threading.RLock()
+        self.gate = gate  # a waf.WafGate: the WAFs in front of some hosts
 
     def route(self, req: Request) -> Response:
         """The response to ``req`` before validators, compression and delays."""
@@ -118,6 +120,8 @@ class Router:
         if (req.host == UA_RESET_HOST and "ua_reset" in self.faults
                 and "Mozilla/" not in req.headers.get("user-agent", "")):
             return Response(0, transport=Transport.RESET)
+        if self.gate and (blocked := self.gate.check(req)):
+            return blocked
         with self.lock:
             return self._resolve(req, host, sorted(hosted, key=lambda s: -len(s.prefix)))
 

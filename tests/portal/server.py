@@ -33,7 +33,8 @@ TEXT_TYPES = ("text/", "application/json")
 
 @dataclass(frozen=True)
 class RequestRecord:
-    """One request as the portal saw and answered it (status 0: reset or hung up)."""
+    """One request as the portal saw and answered it (status 0: reset or hung up; method
+    "TLS", status 0: a TLS handshake in a CONNECT tunnel failed or was refused)."""
 
     method: str
     url: str
@@ -41,6 +42,7 @@ class RequestRecord:
     body_bytes: int
     user_agent: str
     time: float
+    cookie: str = ""  # the request's Cookie header
 
 
 @dataclass
@@ -144,9 +146,15 @@ class PortalHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self._record(self.path, 200, 0)
         try:
-            tls = app.certs.context(host).wrap_socket(self.connection, server_side=True)
+            context = app.certs.tunnel_context(host, self.connection, app.state.switches)
+            if context is None:
+                self.close_connection = True
+                self._record(f"{host}:443", 0, 0, method="TLS")
+                return
+            tls = context.wrap_socket(self.connection, server_side=True)
         except (ssl.SSLError, OSError):
             self.close_connection = True
+            self._record(f"{host}:443", 0, 0, method="TLS")
             return
         with self.server.connections_lock:
             self.server.open_connections.discard(self.connection)
@@ -255,9 +263,11 @@ class PortalHandler(BaseHTTPRequestHandler):
             pass
         self.wfile = io.BytesIO()  # the handler's final flush must find an open sink
 
-    def _record(self, url: str, status: int, sent: int) -> None:
-        self.server.app.record(RequestRecord(self.command, url, status, sent,
-                                             self.headers.get("User-Agent", ""), time.time()))
+    def _record(self, url: str, status: int, sent: int, method: str | None = None) -> None:
+        """Log one answer; ``method`` "TLS" with status 0 is a failed or refused handshake."""
+        self.server.app.record(RequestRecord(method or self.command, url, status, sent,
+                                             self.headers.get("User-Agent", ""), time.time(),
+                                             self.headers.get("Cookie", "")))
 
 
 class ServedPortal:

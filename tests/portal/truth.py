@@ -9,6 +9,9 @@ Example::
 
 from __future__ import annotations
 
+from urllib.parse import urldefrag
+
+from .faults import JS_CHALLENGE_HOST
 from .hostile import HOSTILE_REDIRECT_YEAR, HOSTILE_SITE, hostile_errors
 from .injection import FaultTargets
 from .model import (ErrorKind, ExpectedAttachment, ExpectedError, ExpectedReport,
@@ -31,11 +34,15 @@ def expected_report(site: Site, post: Post, busy_url: str | None,
                           detail_url=site.detail_url(post), attachments=attachments)
 
 
-def expected_site(site: Site, switches: frozenset[str], targets: FaultTargets) -> ExpectedSite:
-    """Ground truth of one site."""
-    if site.host == "zjj.dg.gov.cn" and switches & CHALLENGE_SWITCHES:
+def expected_site(site: Site, switches: frozenset[str], targets: FaultTargets,
+                  solves_js: bool = True) -> ExpectedSite:
+    """Ground truth of one site; ``solves_js``: whether the crawler runs JavaScript
+    challenges in a browser (without, a ``js_challenge`` host yields only its challenge)."""
+    js_blocked = "js_challenge" in switches and site.host == JS_CHALLENGE_HOST and not solves_js
+    if (site.host == "zjj.dg.gov.cn" and switches & CHALLENGE_SWITCHES) or js_blocked:
+        # the error is at the URL requested: the entry URL without its #category fragment
         return ExpectedSite(site.slug, reports=(),
-                            errors=(ExpectedError(site.entry_url, ErrorKind.CHALLENGE),))
+                            errors=(ExpectedError(urldefrag(site.entry_url)[0], ErrorKind.CHALLENGE),))
     busy = targets.busy_pdf_url if "html_error_pdf" in switches else None
     bomb = targets.bomb_url if "gzip_bomb" in switches else None
     redirected = "hostile_links" in switches and site.slug == HOSTILE_SITE
@@ -55,10 +62,11 @@ def expected_site(site: Site, switches: frozenset[str], targets: FaultTargets) -
     return ExpectedSite(site.slug, reports=reports, errors=errors)
 
 
-def expected_sites(sites: dict[str, Site], switches: frozenset[str],
-                   targets: FaultTargets) -> dict[str, ExpectedSite]:
+def expected_sites(sites: dict[str, Site], switches: frozenset[str], targets: FaultTargets,
+                   solves_js: bool = True) -> dict[str, ExpectedSite]:
     """Ground truth of every site, keyed by slug."""
-    return {slug: expected_site(site, switches, targets) for slug, site in sites.items()}
+    return {slug: expected_site(site, switches, targets, solves_js)
+            for slug, site in sites.items()}
 
 
 def expected_unassigned(others: dict[str, Site]) -> tuple[ExpectedUnassigned, ...]:
