@@ -32,6 +32,7 @@ class CrawlOptions:
     revisit: bool = False  # fetch every known post again (conditional requests where possible)
     extract: bool = True  # after the crawl, extract and parse what it brought
     settings: dict = field(default_factory=dict)  # extra Scrapy settings (tests, benchmarks)
+    redis: str | None = None  # redis://HOST:PORT/DB: crawl workers fetch, this process writes
 
 
 def crawl_settings(options: CrawlOptions) -> Settings:
@@ -63,6 +64,10 @@ def run_crawl(options: CrawlOptions, command: str = "crawl") -> dict:
     years = parse_year_range(options.years)  # fail early on a bad --year
     sites_file = load_sites(options.sites_file)
     sites = [s.slug for s in sites_file.select(options.sites)]  # fail early on an unknown --site
+    if options.redis:
+        from archive.distributed.writer import run_distributed_crawl
+
+        return run_distributed_crawl(options, command, sites=sites, years=years)
     with run_lock(options.db):
         process = CrawlerProcess(crawl_settings(options))
         crawler = process.create_crawler("gkmlpt")
