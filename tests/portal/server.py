@@ -40,7 +40,8 @@ class RequestRecord:
     status: int
     body_bytes: int
     user_agent: str
-    time: float
+    time: float  # when the answer was sent (or the connection dropped)
+    started: float = 0.0  # when the request line arrived (0: not timed, e.g. CONNECT)
 
 
 @dataclass
@@ -177,6 +178,7 @@ class PortalHandler(BaseHTTPRequestHandler):
                        dict(parse_qsl(query, keep_blank_values=True)), headers)
 
     def _serve(self) -> None:
+        started = time.time()
         app = self.server.app
         req = self._parse()
         resp = app.router.route(req)
@@ -185,7 +187,7 @@ class PortalHandler(BaseHTTPRequestHandler):
         if "slow" in app.state:
             app.stopping.wait(slow_delay(req.url))
         sent = self._send(req, resp)
-        self._record(req.url, resp.status if sent >= 0 else 0, max(sent, 0))
+        self._record(req.url, resp.status if sent >= 0 else 0, max(sent, 0), started)
 
     def _finalise(self, req: Request, resp: Response) -> Response:
         """Validators (304) and gzip, as the active switches say."""
@@ -255,6 +257,7 @@ class PortalHandler(BaseHTTPRequestHandler):
             pass
         self.wfile = io.BytesIO()  # the handler's final flush must find an open sink
 
-    def _record(self, url: str, status: int, sent: int) -> None:
+    def _record(self, url: str, status: int, sent: int, started: float = 0.0) -> None:
         self.server.app.record(RequestRecord(self.command, url, status, sent,
-                                             self.headers.get("User-Agent", ""), time.time()))
+                                             self.headers.get("User-Agent", ""), time.time(),
+                                             started))
