@@ -179,7 +179,10 @@ def _drain(conn, writer: ArchiveWriter, config: RunConfig) -> None:
             if conn.get(keys.status) != b"running":
                 raise RunLost("Redis no longer has the run's state (restarted without its "
                               "data, or flushed); messages in flight may be lost")
-            frontier.requeue_expired()
+            requeued = frontier.requeue_expired()
+            if requeued:
+                print(f"run {config.run_id}: requeued {requeued} requests whose worker stopped "
+                      "renewing its lease (dead?)", file=sys.stderr, flush=True)
             queued, leased = frontier.pending()
             waiting = conn.llen(keys.items)
             stable = stable + 1 if raw is None and queued == leased == waiting == 0 else 0
