@@ -1,4 +1,5 @@
-"""Running the gkmlpt spider in-process, for ``gkarchive crawl`` and ``gkarchive backfill``.
+"""Running the platform spiders in-process, for ``gkarchive crawl`` and ``gkarchive backfill``:
+one crawler per platform among the selected sites, all in one process and **one run**.
 
 Example::
 
@@ -8,6 +9,7 @@ Example::
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from scrapy.settings import Settings
 
 from archive.lock import run_lock
 from archive.reports import build_reports
-from archive.sites import DEFAULT_SITES_FILE, load_sites
+from archive.sites import DEFAULT_SITES_FILE, SiteConfigError, load_sites
 from crawler.selection import parse_year_range
 
 
@@ -61,23 +63,35 @@ def crawl_settings(options: CrawlOptions) -> Settings:
 def run_crawl(options: CrawlOptions, command: str = "crawl") -> dict:
     """Crawl the selected sites into the archive, then extract and parse what the run brought
     (in worker processes, after the reactor has stopped); return the per-site summary."""
+    from crawler.session import ArchiveSession
+
     years = parse_year_range(options.years)  # fail early on a bad --year
-    sites_file = load_sites(options.sites_file)
-    sites = [s.slug for s in sites_file.select(options.sites)]  # fail early on an unknown --site
+    selected = load_sites(options.sites_file).select(options.sites)  # fail early on an unknown --site
+    sites = [s.slug for s in selected]
+    by_platform: dict[str, list[str]] = {}
+    for site in selected:
+        by_platform.setdefault(site.platform, []).append(site.slug)
+    if not by_platform:
+        raise SiteConfigError(f"{options.sites_file}: no enabled site to crawl")
     if options.redis:
         from archive.distributed.writer import run_distributed_crawl
 
-        return run_distributed_crawl(options, command, sites=sites, years=years)
+        return run_distributed_crawl(options, command, sites=sites, years=years,
+                                     by_platform=by_platform)
     with run_lock(options.db):
-        process = CrawlerProcess(crawl_settings(options))
-        crawler = process.create_crawler("gkmlpt")
-        crawler.spidercls.command = command
-        process.crawl(crawler, site=",".join(options.sites) or "all", year=options.years,
-                      revisit="1" if options.revisit else "")
-        process.start()
-        from crawler.session import ArchiveSession
-
-        session = ArchiveSession.of(crawler)
+        settings = crawl_settings(options)
+        settings.set("GKARCHIVE_SESSION", f"run-{uuid.uuid4().hex}", priority="cmdline")
+        session = ArchiveSession.plan(settings, command=command, spiders=len(by_platform), run_args={
+            "sites": sites, "years": years, "revisit": options.revisit,
+            "platforms": sorted(by_platform)})
+        try:
+            process = CrawlerProcess(settings)
+            for platform, slugs in by_platform.items():
+                process.crawl(process.create_crawler(platform), site=",".join(slugs),
+                              year=options.years, revisit="1" if options.revisit else "")
+            process.start()
+        finally:
+            ArchiveSession.forget(settings)
         if session.summary and options.extract:
             built = build_reports(options.db, session.run_id, sites=sites, years=years,
                                   only_run=session.run_id)

@@ -62,7 +62,7 @@ TABLES: dict[str, dict] = {
         "new_blob": "首次存入该内容 / 1 when this fetch stored a new blob"},
         facets=("site", "kind", "outcome", "status", "run_id")),
     "posts": _table("年报文章 / Posts", "年报文章及其原始列表和详情数据。Annual-report posts.", {
-        "post_id": "文章 id / gkmlpt post id", "title": "标题", "url": "地址 / URL",
+        "post_id": "文章 id / post id (text: gkmlpt decimal, UCAP 32 hex)", "title": "标题", "url": "地址 / URL",
         "publish_date": "发布日期", "report_year": "报告年度 / report year",
         "year_source": "年度来源 / title, body or publish_date",
         "article": "列表接口原始数据 (JSON)", "detail": "详情页原始数据",

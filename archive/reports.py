@@ -35,9 +35,15 @@ class Candidate:
     """One document that may hold a post's report: its body or one attachment."""
 
     site: str
-    post_id: int
+    post_id: str
     sha256: str
     name: str
+    published: str = ""  # the post's publish date: among equals, the newest post wins
+
+    @property
+    def recency(self) -> tuple:
+        """Newer posts sort later: by publish date, then by id (gkmlpt's grow; numerically)."""
+        return self.published or "", len(self.post_id), self.post_id
 
 
 @dataclass
@@ -122,15 +128,17 @@ def report_candidates(db, *, sites=None, years=None, run_id=None) -> dict[tuple,
         where.append("p.last_run = ?")
         params.append(run_id)
     groups: dict[tuple, list[Candidate]] = defaultdict(list)
-    sql = (f"SELECT p.site, p.post_id, p.report_year, p.body_sha256, p.title FROM posts p "
-           f"WHERE {' AND '.join(where)} ORDER BY p.site, p.post_id")
-    for site, post_id, year, body, title in db.execute(sql, params).fetchall():
+    sql = (f"SELECT p.site, p.post_id, p.report_year, p.body_sha256, p.title, p.publish_date "
+           f"FROM posts p WHERE {' AND '.join(where)} "
+           f"ORDER BY p.site, length(p.post_id), p.post_id")
+    for site, post_id, year, body, title, published in db.execute(sql, params).fetchall():
+        post_id, published = str(post_id), published or ""
         if body:
-            groups[(site, year)].append(Candidate(site, post_id, body, f"{title}.html"))
+            groups[(site, year)].append(Candidate(site, post_id, body, f"{title}.html", published))
         for sha, name in db.execute(
                 "SELECT sha256, name FROM attachments WHERE site = ? AND post_id = ? "
                 "AND status = 'ok' AND sha256 IS NOT NULL ORDER BY id", [site, post_id]):
-            groups[(site, year)].append(Candidate(site, post_id, sha, name))
+            groups[(site, year)].append(Candidate(site, post_id, sha, name, published))
     return groups
 
 
@@ -223,13 +231,16 @@ def _best_extraction(db, candidates: list[Candidate]):
     """The candidate whose extraction found most cells, then fewest failed checks."""
     extractor_version, parser_version = versions()
     scored = []
+    newest_first = {recency: rank for rank, recency in
+                    enumerate(sorted({c.recency for c in candidates}, reverse=True))}
     for order, cand in enumerate(candidates):
         row = db.execute(
             "SELECT id, cells_found, checks_failed, status, record, cells FROM extractions "
             "WHERE sha256 = ? AND extractor_version = ? AND parser_version = ?",
             [cand.sha256, extractor_version, parser_version]).fetchone()
         if row:
-            scored.append(((-(row[1] or 0), row[2] or 0, -cand.post_id, order), cand, row))
+            scored.append(((-(row[1] or 0), row[2] or 0, newest_first[cand.recency], order),
+                           cand, row))
     return min(scored, key=lambda s: s[0]) if scored else None
 
 

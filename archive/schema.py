@@ -14,6 +14,8 @@ Tables of the raw archive:
 
 from __future__ import annotations
 
+import re
+
 from sqlite_utils import Migrations
 
 MIGRATIONS = Migrations("gkarchive")
@@ -312,3 +314,60 @@ def m005_report_overview(db) -> None:
         FROM reports r JOIN sites s ON s.slug = r.site
         """
     )
+
+
+POST_ID_TABLES = ("posts", "attachments", "post_versions", "reports")
+
+
+@MIGRATIONS(transactional=False)
+def m009_post_ids_text(db) -> None:
+    """Post ids become TEXT on every platform (UCAP's are 32-hex manuscript ids).
+
+    Under INTEGER affinity SQLite would turn a hex id made only of digits and one ``e`` into a
+    float (``'1234e567…'`` → ``inf``) and drop leading zeros; gkmlpt's decimal ids are kept as
+    their text. Each table is rebuilt (SQLite cannot change a column's type) with foreign keys
+    off, in one transaction; views, triggers and indexes are recreated as they were. Runs
+    outside the migration's own transaction because ``PRAGMA foreign_keys`` is a no-op inside
+    one; a rerun after a crash finds the columns already TEXT and does nothing.
+    """
+    pending = [t for t in POST_ID_TABLES if t in db.table_names()
+               and db[t].columns_dict.get("post_id") is int]
+    if not pending:
+        return
+    conn = db.conn
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            _rebuild_with_text_post_id(db, pending)
+            problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise RuntimeError(f"m009: foreign keys broken by the rebuild: {problems[:5]}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _rebuild_with_text_post_id(db, tables: list[str]) -> None:
+    schema = db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master "
+                        "WHERE sql IS NOT NULL AND type IN ('view', 'trigger', 'index')").fetchall()
+    # Views and triggers may name any table; indexes only those rebuilt need recreating.
+    keep = [(kind, name, sql) for kind, name, table, sql in schema
+            if kind in ("view", "trigger") or table in tables]
+    for kind, name, _ in keep:
+        db.execute(f'DROP {kind.upper()} IF EXISTS "{name}"')
+    for table in tables:
+        create = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                            [table]).fetchone()[0]
+        text_id = re.sub(r"\bpost_id\s+INTEGER\b", "post_id TEXT", create, count=1)
+        db.execute(re.sub(rf"^\s*CREATE TABLE \"?{table}\"?", f'CREATE TABLE "{table}_m009"',
+                          text_id, count=1))
+        columns = ", ".join(f'"{c}"' for c in db[table].columns_dict)
+        db.execute(f'INSERT INTO "{table}_m009" ({columns}) SELECT {columns} FROM "{table}"')
+        db.execute(f'DROP TABLE "{table}"')
+        db.execute(f'ALTER TABLE "{table}_m009" RENAME TO "{table}"')
+    for _, _, sql in keep:
+        db.execute(sql)

@@ -1,6 +1,7 @@
 """The sites to crawl: ``config/sites.toml``, loaded into typed, validated records.
 
-Each ``[sites.<slug>]`` table is one gkmlpt site. The slug names everything: the config key,
+Each ``[sites.<slug>]`` table is one site; its ``platform`` (``gkmlpt`` by default, see
+``PLATFORMS``) says which spider crawls it. The slug names everything: the config key,
 the ``site`` column of the archive, fixture folders and test ids. A bad entry is reported
 with the file, the site and the field.
 
@@ -27,6 +28,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
+PLATFORMS = ("gkmlpt",)  # one spider each: crawler/spiders/<platform>.py
 DEFAULT_SITES_FILE = Path(__file__).resolve().parent.parent / "config" / "sites.toml"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
@@ -46,7 +48,7 @@ class SiteConfigError(ValueError):
 
 @dataclass(frozen=True)
 class SiteConfig:
-    """One gkmlpt site as configured."""
+    """One site as configured."""
 
     slug: str
     name: str
@@ -60,6 +62,7 @@ class SiteConfig:
     obey_robots: bool = True
     report_category: int | None = None  # annual-report category id, when no entry URL names it
     notes: str = ""
+    platform: str = "gkmlpt"  # which spider crawls it: one of PLATFORMS
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -80,16 +83,23 @@ class SitesFile:
     crawler: CrawlerDefaults
     sites: dict[str, SiteConfig] = field(default_factory=dict)
 
-    def select(self, slugs: list[str] | None) -> list[SiteConfig]:
-        """The sites named by ``slugs`` (all enabled sites for None or ``["all"]``)."""
+    def select(self, slugs: list[str] | None, platform: str | None = None) -> list[SiteConfig]:
+        """The sites named by ``slugs`` (all enabled sites for None or ``["all"]``), only those
+        of ``platform`` when one is given (naming a site of another platform is an error)."""
         if not slugs or slugs == ["all"]:
-            return [s for s in self.sites.values() if s.enabled]
+            return [s for s in self.sites.values()
+                    if s.enabled and platform in (None, s.platform)]
         unknown = [s for s in slugs if s not in self.sites]
         if unknown:
             raise SiteConfigError(
                 f"{self.path}: unknown site(s) {', '.join(unknown)}; "
                 f"known: {', '.join(sorted(self.sites))}"
             )
+        other = [s for s in slugs if platform not in (None, self.sites[s].platform)]
+        if other:
+            raise SiteConfigError(
+                f"{self.path}: site(s) {', '.join(other)} are not {platform} sites "
+                f"(platform {', '.join(sorted({self.sites[s].platform for s in other}))})")
         return [self.sites[s] for s in slugs]
 
 
@@ -129,7 +139,7 @@ def _crawler_defaults(path: Path, table: dict) -> CrawlerDefaults:
 _FIELD_TYPES = {
     "name": str, "region": str, "entry_urls": list, "allowed_hosts": list, "enabled": bool,
     "disabled_reason": str, "browser_ua": bool, "http_only": bool, "obey_robots": bool,
-    "report_category": int, "notes": str,
+    "report_category": int, "notes": str, "platform": str,
 }
 _REQUIRED = ("name", "region", "entry_urls", "allowed_hosts")
 
@@ -157,6 +167,8 @@ def _site(path: Path, slug: str, entry: object) -> SiteConfig:
             raise bad("allowed_hosts", f"{host!r} is not a host name")
     for url in entry["entry_urls"]:
         _check_entry_url(url, hosts, bad)
+    if entry.get("platform", "gkmlpt") not in PLATFORMS:
+        raise bad("platform", f"{entry['platform']!r} is not one of {', '.join(PLATFORMS)}")
     if entry.get("enabled", True) is False and not entry.get("disabled_reason"):
         raise bad("disabled_reason", "a disabled site must say why")
     values = {k: v for k, v in entry.items() if k not in ("entry_urls", "allowed_hosts")}

@@ -171,7 +171,7 @@ class ArchiveWriter:
 
         unit_of_work(self.db, write)
 
-    def touch_post(self, site: str, post_id: int, list_fetch_id: int | None, run_id: int) -> None:
+    def touch_post(self, site: str, post_id: str, list_fetch_id: int | None, run_id: int) -> None:
         """An unchanged post seen again in a list: it is still there, nothing is fetched."""
         unit_of_work(self.db, lambda: (
             self.db.execute("UPDATE posts SET last_run = ?, removed_run = NULL, "
@@ -180,12 +180,12 @@ class ArchiveWriter:
             self.db.execute("UPDATE attachments SET last_run = ? WHERE site = ? AND post_id = ?",
                             [run_id, site, post_id])))
 
-    def mark_removed(self, site: str, seen: set[int], run_id: int) -> int:
+    def mark_removed(self, site: str, seen: set[str], run_id: int) -> int:
         """Posts of a fully listed site that its lists no longer show: marked, never deleted."""
         def write() -> int:
             gone = [pid for (pid,) in self.db.execute(
                 "SELECT post_id FROM posts WHERE site = ? AND removed_run IS NULL", [site])
-                if pid not in seen]
+                if str(pid) not in seen]
             for post_id in gone:
                 self.db.execute("UPDATE posts SET removed_run = ? WHERE site = ? AND post_id = ?",
                                 [run_id, site, post_id])
@@ -193,13 +193,14 @@ class ArchiveWriter:
 
         return unit_of_work(self.db, write)
 
-    def known_posts(self) -> dict[str, dict[int, tuple[str, bool]]]:
-        """Per site: post id → (article sha256, every attachment archived)."""
-        known: dict[str, dict[int, tuple[str, bool]]] = {}
+    def known_posts(self) -> dict[str, dict[str, tuple[str, bool]]]:
+        """Per site: post id (a string on every platform) → (article sha256, every attachment
+        archived)."""
+        known: dict[str, dict[str, tuple[str, bool]]] = {}
         for site, post_id, sha, pending in self.db.execute(
                 "SELECT p.site, p.post_id, p.article_sha256, (SELECT count(*) FROM attachments a "
                 "WHERE a.site = p.site AND a.post_id = p.post_id AND a.status != 'ok') FROM posts p"):
-            known.setdefault(site, {})[post_id] = (sha, pending == 0)
+            known.setdefault(site, {})[str(post_id)] = (sha, pending == 0)
         return known
 
     def validators(self, url: str) -> tuple[str | None, str | None, str | None]:
@@ -224,7 +225,7 @@ class ArchiveWriter:
         else:
             self.db["attachments"].insert(dict(attachment, first_run=run_id, last_run=run_id))
 
-    def record_attachment_result(self, site: str, post_id: int, url: str, status: str,
+    def record_attachment_result(self, site: str, post_id: str, url: str, status: str,
                                  fetch_id: int | None, sha256: str | None, run_id: int) -> None:
         """The outcome of one download; a new sha256 is a new version beside the old."""
 

@@ -1,22 +1,23 @@
-"""Typed items the gkmlpt spider yields; the archive pipeline stores them.
+"""Typed items every platform spider yields; the archive pipeline stores them.
 
 Every HTTP exchange is recorded by :class:`crawler.middlewares.FetchRecorderMiddleware`
-(its row id travels in ``request.meta["fetch_id"]``); these items refer to those rows.
+(its row id travels in the request's :class:`crawler.fetch.FetchMeta`); these items refer to
+those rows. Post ids are strings on every platform (gkmlpt ``"4012345"``, UCAP 32 hex digits).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from crawler.gkmlpt import AttachmentRef
+from crawler.platforms import AttachmentRef
 
 
 @dataclass
 class ReportPostItem:
-    """An annual-report post: its raw list-API article and what its detail page said."""
+    """An annual-report post: its raw list entry and what its detail page said."""
 
     site: str
-    post_id: int
+    post_id: str
     title: str
     url: str
     article: dict
@@ -38,7 +39,7 @@ class SeenPostItem:
     """A known report post whose list entry is unchanged: nothing fetched, still present."""
 
     site: str
-    post_id: int
+    post_id: str
     list_fetch_id: int | None
 
 
@@ -47,7 +48,7 @@ class AttachmentItem:
     """The outcome of downloading one attachment of a report post."""
 
     site: str
-    post_id: int
+    post_id: str
     url: str
     status: str  # "ok", or the error kind ("challenge", "not_a_document", "http_error", …)
     fetch_id: int | None

@@ -4,6 +4,10 @@ Order (``crawler.settings.DOWNLOADER_MIDDLEWARES``): the guard refuses a URL bef
 is sent; the profile sets the User-Agent and proxy; the recorder writes every exchange and
 failed attempt to the archive (after decompression, before retries); the retry middleware
 backs off exponentially with jitter and honours ``Retry-After`` (Scrapy's own has neither).
+
+They talk to the spider through :class:`crawler.fetch.FetchMeta` only; each failure is
+classified once, by the middleware that sees it (guard: refused; robots: disallowed;
+decompression: too large; recorder: everything that reached the wire).
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ import time
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.defer import sleep
 
 from archive.sites import BROWSER_USER_AGENT
 from archive.store import Exchange
+from crawler.fetch import META_KEY, FetchMeta, Outcome
 from crawler.session import ArchiveSession
 
 logger = logging.getLogger(__name__)
@@ -42,11 +49,15 @@ def is_challenge(response: Response) -> bool:
     return b"<script" in head or b"document.cookie" in head or len(response.body) < 20000
 
 
-def request_kind(request: Request) -> str:
-    """What the request fetches; robots.txt requests come from Scrapy without our meta."""
-    if "kind" in request.meta:
-        return request.meta["kind"]
-    return "robots" if urlsplit(request.url).path == "/robots.txt" else "other"
+def response_outcome(response: Response) -> tuple[Outcome, str | None]:
+    """The one classification of a response, and its error message."""
+    if is_challenge(response):
+        return Outcome.CHALLENGE, f"HTTP {response.status} JavaScript challenge page"
+    if response.status == 304:
+        return Outcome.NOT_MODIFIED, None
+    if response.status >= 400:
+        return Outcome.HTTP_ERROR, f"HTTP {response.status}"
+    return Outcome.OK, None
 
 
 class SiteGuardMiddleware:
@@ -66,7 +77,7 @@ class SiteGuardMiddleware:
     def process_request(self, request: Request):
         reason = self.refusal(request)
         if reason:
-            request.meta["gk_refused"] = reason
+            FetchMeta.of(request).fail(Outcome.REFUSED, reason)
             raise IgnoreRequest(f"refused {request.url}: {reason}")
         return None
 
@@ -85,7 +96,7 @@ class SiteGuardMiddleware:
             or address.is_reserved or address.is_unspecified
         ):
             return f"address {host} is loopback, private or link-local"
-        allowed = self.session.allowed_hosts(request.meta.get("site"))
+        allowed = self.session.allowed_hosts(FetchMeta.of(request).site)
         if host not in allowed:
             return f"host {host} is not in the allowed hosts of the site"
         return None
@@ -114,18 +125,41 @@ class SiteProfileMiddleware:
         return None
 
 
+class RobotsMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, marking the requests it forbids as such."""
+
+    def process_request_2(self, rp, request: Request) -> None:
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest as exc:
+            FetchMeta.of(request).fail(Outcome.ROBOTS_DISALLOWED, f"IgnoreRequest: {exc}")
+            raise
+
+
+class DecompressionMiddleware(HttpCompressionMiddleware):
+    """Scrapy's decompression, marking a body refused for exceeding ``DOWNLOAD_MAXSIZE`` once
+    decompressed (the one reason it ignores a response) as too large."""
+
+    def process_response(self, request: Request, response: Response, spider=None):
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest as exc:
+            FetchMeta.of(request).fail(Outcome.TOO_LARGE, f"IgnoreRequest: {exc}")
+            raise
+
+
 class WireHeadersMiddleware:
     """Keep the response headers as the server sent them (Content-Encoding included):
     Scrapy's decompression, which runs next, removes them; the recorder stores these."""
 
     def process_response(self, request: Request, response: Response):
-        request.meta["gk_wire_headers"] = headers_dict(response.headers)
+        FetchMeta.of(request).wire_headers = headers_dict(response.headers)
         return response
 
 
 class FetchRecorderMiddleware:
-    """Write every exchange (and every failed attempt) to the archive; the row id goes to
-    ``request.meta["fetch_id"]`` and the outcome to ``request.meta["fetch_outcome"]``."""
+    """Write every exchange (and every failed attempt) to the archive; the row id, the body's
+    sha256 and the outcome go to the request's :class:`FetchMeta`."""
 
     def __init__(self, session: ArchiveSession):
         self.session = session
@@ -135,47 +169,41 @@ class FetchRecorderMiddleware:
         return cls(ArchiveSession.of(crawler))
 
     def process_response(self, request: Request, response: Response):
-        if request.meta.get("gk_recorded_response") is response:
+        fetch = FetchMeta.of(request)
+        if fetch.recorded_response is response:
             return response
-        if is_challenge(response):
-            outcome, error = "challenge", f"HTTP {response.status} JavaScript challenge page"
-        elif response.status == 304:
-            outcome, error = "not_modified", None
-        elif response.status >= 400:
-            outcome, error = "http_error", f"HTTP {response.status}"
-        else:
-            outcome, error = "ok", None
-        exchange = self._exchange(request, outcome, error, response)
-        request.meta["fetch_id"] = self.session.record(exchange)
-        request.meta["fetch_sha256"] = exchange.sha256
-        request.meta["fetch_outcome"] = outcome
-        request.meta["gk_recorded_response"] = response
+        fetch.outcome, fetch.error = response_outcome(response)
+        exchange = self._exchange(request, fetch, response)
+        fetch.fetch_id = self.session.record(exchange)
+        fetch.sha256 = exchange.sha256
+        fetch.recorded_response = response
         return response
 
     def process_exception(self, request: Request, exception: Exception):
-        if isinstance(exception, IgnoreRequest):
+        if isinstance(exception, IgnoreRequest):  # never sent; classified by who refused it
             return None
-        error = f"{type(exception).__name__}: {exception}"
-        fetch_id = self.session.record(self._exchange(request, "network_error", error, None))
-        request.meta["fetch_id"] = fetch_id
-        request.meta["fetch_outcome"] = "network_error"
+        fetch = FetchMeta.of(request)
+        # A cancelled download is a body over DOWNLOAD_MAXSIZE.
+        outcome = Outcome.TOO_LARGE if isinstance(exception, DownloadCancelledError) \
+            else Outcome.NETWORK_ERROR
+        fetch.fail(outcome, f"{type(exception).__name__}: {exception}")
+        fetch.fetch_id = self.session.record(self._exchange(request, fetch, None))
         return None
 
-    def _exchange(self, request: Request, outcome: str, error: str | None,
-                  response: Response | None) -> Exchange:
+    def _exchange(self, request: Request, fetch: FetchMeta, response: Response | None) -> Exchange:
         latency = request.meta.get("download_latency")
+        wire_headers, fetch.wire_headers = fetch.wire_headers, None
         return Exchange(
-            run_id=self.session.run_id, kind=request_kind(request),
-            method=request.method, url=request.url, site=request.meta.get("site"),
-            request_headers=headers_dict(request.headers), outcome=outcome, error=error,
-            status=response.status if response is not None else None,
-            response_headers=(request.meta.pop("gk_wire_headers", None) or headers_dict(response.headers))
+            run_id=self.session.run_id, kind=fetch.kind,
+            method=request.method, url=request.url, site=fetch.site,
+            request_headers=headers_dict(request.headers), outcome=fetch.outcome.value,
+            error=fetch.error, status=response.status if response is not None else None,
+            response_headers=(wire_headers or headers_dict(response.headers))
             if response is not None else None,
             body=response.body if response is not None else None,
             elapsed_ms=int(latency * 1000) if latency is not None else None,
-            referer_fetch_id=request.meta.get("referer_fetch_id"),
-            referer_url=request.meta.get("referer_url"),
-            attempt=request.meta.get("retry_times", 0) + 1,
+            referer_fetch_id=fetch.referer_fetch_id, referer_url=fetch.referer_url,
+            attempt=fetch.attempt,
             via_proxy=bool(request.meta.get("proxy")),
         )
 
@@ -198,7 +226,8 @@ class BackoffRetryMiddleware:
                    settings.getfloat("GKARCHIVE_RETRY_CAP"))
 
     async def process_request(self, request: Request):
-        delay = request.meta.pop("gk_delay", 0)
+        fetch = FetchMeta.of(request)
+        delay, fetch.delay = fetch.delay, 0.0
         if delay:
             await sleep(delay)
         return None
@@ -217,16 +246,15 @@ class BackoffRetryMiddleware:
         return self._retry(request, type(exception).__name__, None)
 
     def _retry(self, request: Request, reason: str, retry_after: float | None) -> Request | None:
-        retries = request.meta.get("retry_times", 0) + 1
+        fetch = FetchMeta.of(request)
+        retries = fetch.retries + 1
         if retries > self.max_retries:
             logger.info("gave up on %s after %d retries (%s)", request.url, retries - 1, reason)
             return None
         delay = retry_after if retry_after is not None else self.backoff(retries)
         logger.debug("retry %d of %s in %.2fs (%s)", retries, request.url, delay, reason)
         new = request.replace(dont_filter=True)
-        new.meta["retry_times"] = retries
-        new.meta["gk_delay"] = delay
-        new.meta.pop("gk_recorded_response", None)
+        new.meta[META_KEY] = fetch.retry(delay)
         return new
 
     def backoff(self, attempt: int) -> float:

@@ -1,8 +1,10 @@
 """One crawl's link to the archive: the single writer, the run row, and the site configs.
 
-Middlewares, the pipeline and the spider of one crawler share one :class:`ArchiveSession`
-(``ArchiveSession.of(crawler)``). It opens the run when the spider opens and closes it, with
-its per-site summary, when the spider closes.
+Middlewares, the pipeline and the spider share one :class:`ArchiveSession`
+(``ArchiveSession.of(crawler)``). ``gkarchive crawl`` runs one crawler per platform in one
+process; they share one session (the ``GKARCHIVE_SESSION`` setting names it), so the whole
+crawl is **one run**: it opens when the first spider opens and closes, with its per-site
+summary, when the last one closes. ``scrapy crawl <platform>`` has a session of its own.
 """
 
 from __future__ import annotations
@@ -21,32 +23,57 @@ from archive.summary import summarize_run
 
 logger = logging.getLogger(__name__)
 
-_SESSIONS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_SESSIONS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # one per crawler
+_SHARED: dict[str, "ArchiveSession"] = {}  # one per in-process run, by GKARCHIVE_SESSION
 
 
 class ArchiveSession:
-    def __init__(self, crawler):
-        settings = crawler.settings
+    def __init__(self, settings):
         self.db_path = settings.get("GKARCHIVE_DB")
         self.sites_file: SitesFile = load_sites(settings.get("GKARCHIVE_SITES_FILE"))
         self.writer: ArchiveWriter | None = None
         self.run_id: int | None = None
         self.selected: list[str] = []
         self.summary: dict = {}
-        self.known: dict[str, dict[int, tuple[str, bool]]] = {}
-        # `scrapy crawl gkmlpt` takes the run lock here; `gkarchive crawl` already holds it.
+        self.known: dict[str, dict[str, tuple[str, bool]]] = {}
+        self.command: str | None = None  # a planned run: set by its caller
+        self.run_args: dict | None = None
+        self.expected = 1  # spiders of the run; it finishes when they all have closed
+        self._open: set[int] = set()  # ids of the spiders open now
+        self._reasons: list[str] = []
+        # `scrapy crawl` takes the run lock here; `gkarchive crawl` already holds it.
         self._lock = ExitStack()
         if not settings.getbool("GKARCHIVE_RUN_LOCKED"):
             self._lock.enter_context(run_lock(Path(self.db_path)))
-        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def of(cls, crawler) -> "ArchiveSession":
         session = _SESSIONS.get(crawler)
         if session is None:
-            session = _SESSIONS[crawler] = cls(crawler)
+            key = crawler.settings.get("GKARCHIVE_SESSION")
+            if key:
+                session = _SHARED.get(key) or _SHARED.setdefault(key, cls(crawler.settings))
+            else:
+                session = cls(crawler.settings)
+            _SESSIONS[crawler] = session
+            session._attach(crawler)
         return session
+
+    @classmethod
+    def plan(cls, settings, *, command: str, run_args: dict, spiders: int) -> "ArchiveSession":
+        """The one session of an in-process run of ``spiders`` crawlers built with ``settings``
+        (whose ``GKARCHIVE_SESSION`` names it)."""
+        session = _SHARED[settings.get("GKARCHIVE_SESSION")] = cls(settings)
+        session.command, session.run_args, session.expected = command, run_args, spiders
+        return session
+
+    @classmethod
+    def forget(cls, settings) -> None:
+        _SHARED.pop(settings.get("GKARCHIVE_SESSION"), None)
+
+    def _attach(self, crawler) -> None:
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def allowed_hosts(self, site: str | None) -> set[str]:
         sites = self.sites_file.sites
@@ -59,25 +86,36 @@ class ArchiveSession:
                    for config in self.sites_file.sites.values())
 
     def spider_opened(self, spider) -> None:
-        self.writer = ArchiveWriter.open(self.db_path)
-        self.selected = [site.slug for site in spider.sites]
-        self.run_id = self.writer.start_run(spider.command, spider.run_args())
+        self._open.add(id(spider))
+        if self.writer is None:
+            self.writer = ArchiveWriter.open(self.db_path)
+            args = self.run_args or spider.run_args()
+            self.run_id = self.writer.start_run(self.command or spider.command, args)
+            self.known = self.writer.known_posts()
+            logger.info("run %d: archive %s, sites %s", self.run_id, self.db_path,
+                        ", ".join(args["sites"]))
+        self.selected += [s.slug for s in spider.sites if s.slug not in self.selected]
         self.writer.upsert_sites([site.to_dict() for site in spider.sites], self.run_id)
-        self.known = self.writer.known_posts()
-        logger.info("run %d: archive %s, sites %s", self.run_id, self.db_path,
-                    ", ".join(self.selected))
 
     def spider_closed(self, spider, reason: str) -> None:
-        if self.writer is None:
+        if self.writer is None or id(spider) not in self._open:
             return
+        self._open.discard(id(spider))
+        self._reasons.append(reason)
         if reason == "finished":
             for site, seen in spider.fully_listed_sites().items():
                 self.writer.mark_removed(site, seen, self.run_id)
-        self.summary = summarize_run(self.writer.db, self.run_id, self.selected)
-        status = "finished" if reason == "finished" else "interrupted"
-        self.writer.finish_run(self.run_id, status, reason, self.summary)
+        if len(self._reasons) < self.expected:
+            return
+        planned = self.run_args["sites"] if self.run_args else []
+        self.summary = summarize_run(self.writer.db, self.run_id, planned or self.selected)
+        unfinished = [r for r in self._reasons if r != "finished"]
+        status = "interrupted" if unfinished else "finished"
+        self.writer.finish_run(self.run_id, status, unfinished[0] if unfinished else "finished",
+                               self.summary)
         self.writer.close()
         self._lock.close()
 
     def record(self, exchange: Exchange) -> int:
         return self.writer.record_fetch(exchange)
+

@@ -39,6 +39,11 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    # Scrapy's robots.txt and decompression, subclassed to classify what they refuse.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsMiddleware": 100,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.DecompressionMiddleware": 590,
     "crawler.middlewares.SiteGuardMiddleware": 60,
     "crawler.middlewares.SiteProfileMiddleware": 450,
     "crawler.middlewares.BackoffRetryMiddleware": 550,

@@ -29,8 +29,8 @@ def crawl(portal_url: str, db: Path, *args: str, extract: bool = False,
 
 @dataclass(frozen=True)
 class Archived:
-    posts: dict[tuple[str, int], tuple[str, int]]  # (site, post_id) -> (title, year)
-    attachments: dict[tuple[str, int], set[tuple[str, str, str]]]  # -> {(name, url, sha256)}
+    posts: dict[tuple[str, str], tuple[str, int]]  # (site, post_id) -> (title, year)
+    attachments: dict[tuple[str, str], set[tuple[str, str, str]]]  # -> {(name, url, sha256)}
     errors: set[tuple[str, str, str]]  # (site, url, kind)
     blobs: int
 
@@ -52,12 +52,13 @@ def archived(db: Path) -> Archived:
 
 
 def expected_archive(truth: dict) -> tuple[dict, dict, set]:
-    """The same shapes as :class:`Archived`, from ``Portal.expected()``."""
+    """The same shapes as :class:`Archived`, from ``Portal.expected()`` (post ids as the
+    archive holds them: strings)."""
     posts, attachments, errors = {}, {}, set()
     for slug, site in truth.items():
         for report in site.reports:
-            posts[(slug, report.post_id)] = (report.title, report.year)
-            attachments[(slug, report.post_id)] = {(a.name, a.url, a.sha256)
+            posts[(slug, str(report.post_id))] = (report.title, report.year)
+            attachments[(slug, str(report.post_id))] = {(a.name, a.url, a.sha256)
                                                     for a in report.attachments}
         errors |= {(slug, e.url, e.kind.value) for e in site.errors}
     return posts, attachments, errors

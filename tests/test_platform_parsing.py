@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from crawler import gkmlpt
+from crawler.platforms import PlatformError, merge_attachments
+from crawler.platforms import gkmlpt
 from crawler.selection import is_annual_report_title, parse_year_range, report_year
 
 SHELL = """<html><head><script>
@@ -22,7 +23,7 @@ def test_shell_config_sid_tree_and_categories_by_name():
 
 
 def test_shell_without_config_is_a_platform_error():
-    with pytest.raises(gkmlpt.PlatformError):
+    with pytest.raises(PlatformError):
         gkmlpt.parse_shell_config("<html><body>portal</body></html>")
 
 
@@ -44,7 +45,7 @@ def test_portal_root_link():
 def test_list_page_and_malformed_json():
     page = gkmlpt.parse_list_page(json.dumps({"total": 3, "articles": [{"id": 1}, {"x": 2}]}))
     assert page.total == 3 and [a["id"] for a in page.articles] == [1]
-    with pytest.raises(gkmlpt.PlatformError):
+    with pytest.raises(PlatformError):
         gkmlpt.parse_list_page(b'{"total": 3, "articles": [{"id"')
 
 
@@ -72,7 +73,7 @@ def test_detail_both_escaping_styles(style):
     assert detail.template == "gkmlpt"
     assert detail.title == DETAIL["title"]
     assert detail.classify_table == {"索引号": "X-1"}
-    refs = gkmlpt.merge_attachments(
+    refs = merge_attachments(
         gkmlpt.api_attachments(detail.detail, "https://www.huadu.gov.cn/"),
         gkmlpt.body_attachment_links(detail.content_html, "https://www.huadu.gov.cn/"))
     assert [(r.name, sorted(r.listed_in), r.ext) for r in refs] == [

@@ -32,6 +32,7 @@ allowed_hosts = ["www.dg.gov.cn"]
     (lambda t: t + "enabled = false\n", "disabled_reason"),
     (lambda t: t + 'browser_ua = "yes"\n', "browser_ua"),
     (lambda t: t.replace('["www.dg.gov.cn"]', '["www.dg.gov.cn/x"]'), "allowed_hosts"),
+    (lambda t: t + 'platform = "wordpress"\n', "platform"),
 ])
 def test_bad_entries_name_file_site_and_field(tmp_path, edit, field):
     path = tmp_path / "sites.toml"
@@ -53,3 +54,13 @@ def test_bad_toml_and_unknown_site(tmp_path):
     disabled = GOOD + 'enabled = false\ndisabled_reason = "site moved"\n'
     path.write_text(disabled, encoding="utf-8")
     assert load_sites(path).select(None) == []
+
+
+def test_select_by_platform(tmp_path):
+    path = tmp_path / "sites.toml"
+    path.write_text(GOOD + GOOD.replace("dg-test", "dg-other"), encoding="utf-8")
+    sites = load_sites(path)
+    assert [s.slug for s in sites.select(None, platform="gkmlpt")] == ["dg-test", "dg-other"]
+    assert sites.select(["all"], platform="ucap") == []
+    with pytest.raises(SiteConfigError, match="dg-test are not ucap sites"):
+        sites.select(["dg-test"], platform="ucap")

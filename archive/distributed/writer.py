@@ -48,13 +48,15 @@ class RunLost(RuntimeError):
     """Redis no longer has the run's state: what was in flight cannot be accounted for."""
 
 
-def run_distributed_crawl(options, command: str, *, sites: list[str], years) -> dict:
+def run_distributed_crawl(options, command: str, *, sites: list[str], years,
+                          by_platform: dict[str, list[str]]) -> dict:
     """Open (or resume) the run, write what the workers send until drained, then extract."""
     conn = connect(options.redis)
     with run_lock(Path(options.db)):
         writer = ArchiveWriter.open(options.db)
         try:
-            config = _resume(conn, writer, options) or _start(conn, writer, options, command)
+            config = (_resume(conn, writer, options)
+                      or _start(conn, writer, options, command, sites, years, by_platform))
             keys = RunKeys(config.keys)
             try:
                 _drain(conn, writer, config)
@@ -92,25 +94,20 @@ def _resume(conn, writer: ArchiveWriter, options) -> RunConfig | None:
     return config
 
 
-def _start(conn, writer: ArchiveWriter, options, command: str) -> RunConfig:
+def _start(conn, writer: ArchiveWriter, options, command: str, sites, years,
+           by_platform) -> RunConfig:
     from archive.crawl import crawl_settings
-    from crawler.distributed.spider import WorkerGkmlptSpider
 
-    spider_args = {"site": ",".join(options.sites) or "all", "year": options.years,
-                   "revisit": "1" if options.revisit else ""}
-    spider = WorkerGkmlptSpider(**spider_args)
-    sites_file = load_sites(options.sites_file)
-    spider.sites = sites_file.select(spider.site_arg)
-    spider.configs = {site.slug: site for site in spider.sites}
-    run_id = writer.start_run(command, spider.run_args())
-    writer.upsert_sites([site.to_dict() for site in spider.sites], run_id)
+    run_id = writer.start_run(command, {"sites": sites, "years": years,
+                                        "revisit": options.revisit,
+                                        "platforms": sorted(by_platform)})
     settings = crawl_settings(options)
     keys = RunKeys.for_run(run_id, secrets.token_hex(4))
     config = RunConfig(
         run_id=run_id, keys=keys.prefix, command=command,
-        sites_toml=Path(options.sites_file).read_text(encoding="utf-8"),
-        spider_args=spider_args, known=writer.known_posts(), proxy=options.proxy,
-        delay=settings.getfloat("DOWNLOAD_DELAY"),
+        sites_toml=Path(options.sites_file).read_text(encoding="utf-8"), platforms=by_platform,
+        years=options.years, revisit=options.revisit, known=writer.known_posts(),
+        proxy=options.proxy, delay=settings.getfloat("DOWNLOAD_DELAY"),
         settings={"USER_AGENT": settings.get("USER_AGENT"), **options.settings})
     _publish_validators(conn, writer, keys)
     top = writer.db.execute("SELECT coalesce(max(id), 0) FROM fetches").fetchone()[0]
@@ -118,7 +115,8 @@ def _start(conn, writer: ArchiveWriter, options, command: str) -> RunConfig:
         pipe.set(keys.config, pickle.dumps(config)).set(keys.fetch_seq, top)
         pipe.set(keys.db, str(Path(options.db).resolve())).set(keys.status, "seeding")
         pipe.execute()
-    _seed(conn, keys, spider, writer, run_id)
+    for platform, slugs in sorted(by_platform.items()):
+        _seed(conn, keys, config, platform, slugs, writer, options.sites_file)
     with conn.pipeline(transaction=True) as pipe:
         pipe.set(keys.status, "running").set(CURRENT_RUN, keys.prefix)
         pipe.execute()
@@ -139,16 +137,27 @@ def _publish_validators(conn, writer: ArchiveWriter, keys: RunKeys) -> None:
         pipe.execute()
 
 
-def _seed(conn, keys: RunKeys, spider, writer: ArchiveWriter, run_id: int) -> None:
-    """The spider's own start(): requests into the frontier, items (disabled sites) written."""
-    from crawler.spiders.gkmlpt import GkmlptSpider
+def _seed(conn, keys: RunKeys, config: RunConfig, platform: str, slugs: list[str],
+          writer: ArchiveWriter, sites_path) -> None:
+    """The platform spider's own start(): requests into its frontier, items (disabled sites)
+    written; the sites' rows upserted as a local spider's session does."""
+    from scrapy.settings import Settings
+    from scrapy.spiderloader import SpiderLoader
 
-    frontier = Frontier(conn, keys)
-    fingerprints = RFPDupeFilter(conn, keys.seen)
-    pipeline = ArchivePipeline(SimpleNamespace(writer=writer, run_id=run_id))
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    spidercls = SpiderLoader.from_settings(settings).load(platform)
+    spider = spidercls(site=",".join(slugs), year=config.years,
+                       revisit="1" if config.revisit else "")
+    spider.sites = load_sites(sites_path).select(spider.site_arg, platform=platform)
+    spider.configs = {site.slug: site for site in spider.sites}
+    writer.upsert_sites([site.to_dict() for site in spider.sites], config.run_id)
+    frontier = Frontier(conn, keys.of_platform(platform))
+    fingerprints = RFPDupeFilter(conn, keys.of_platform(platform).seen)
+    pipeline = ArchivePipeline(SimpleNamespace(writer=writer, run_id=config.run_id))
 
     async def seed() -> None:
-        async for output in GkmlptSpider.start(spider):
+        async for output in spider.start():
             if isinstance(output, Request):
                 frontier.push(fingerprints.request_fingerprint(output),
                               picklecompat.dumps(output.to_dict(spider=spider)),
@@ -162,7 +171,7 @@ def _seed(conn, keys: RunKeys, spider, writer: ArchiveWriter, run_id: int) -> No
 def _drain(conn, writer: ArchiveWriter, config: RunConfig) -> None:
     """Write the workers' messages until the frontier is drained and every worker idle."""
     keys = RunKeys(config.keys)
-    frontier = Frontier(conn, keys)
+    frontiers = [Frontier(conn, keys.of_platform(p)) for p in sorted(config.platforms)]
     pipeline = ArchivePipeline(SimpleNamespace(writer=writer, run_id=config.run_id))
     for raw in conn.lrange(keys.processing, 0, -1):  # written or not when the writer died
         _apply(writer, pipeline, raw)
@@ -179,11 +188,11 @@ def _drain(conn, writer: ArchiveWriter, config: RunConfig) -> None:
             if conn.get(keys.status) != b"running":
                 raise RunLost("Redis no longer has the run's state (restarted without its "
                               "data, or flushed); messages in flight may be lost")
-            requeued = frontier.requeue_expired()
+            requeued = sum(frontier.requeue_expired() for frontier in frontiers)
             if requeued:
                 print(f"run {config.run_id}: requeued {requeued} requests whose worker stopped "
                       "renewing its lease (dead?)", file=sys.stderr, flush=True)
-            queued, leased = frontier.pending()
+            queued, leased = map(sum, zip(*(frontier.pending() for frontier in frontiers)))
             waiting = conn.llen(keys.items)
             stable = stable + 1 if raw is None and queued == leased == waiting == 0 else 0
             if time.monotonic() - last_progress > PROGRESS_EVERY:
@@ -211,7 +220,7 @@ def _close_run(conn, writer: ArchiveWriter, config: RunConfig, keys: RunKeys, si
         failures = {k.decode(): int(v) for k, v in conn.hgetall(keys.list_failures).items()}
         for site in sorted(s.decode() for s in conn.smembers(keys.listed_sites)):
             if not failures.get(site):
-                seen = {int(p) for p in conn.smembers(keys.seen_posts(site))}
+                seen = {p.decode() for p in conn.smembers(keys.seen_posts(site))}
                 writer.mark_removed(site, seen, config.run_id)
     summary = summarize_run(writer.db, config.run_id, sites)
     writer.finish_run(config.run_id, "finished", "finished", summary)

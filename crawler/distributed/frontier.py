@@ -37,6 +37,10 @@ class RunKeys:
             raise AttributeError(name)
         return f"{self.prefix}:{name}"  # frontier, seen, leases, items, config, …
 
+    def of_platform(self, platform: str) -> "RunKeys":
+        """The keys of one platform's frontier (its requests name that spider's callbacks)."""
+        return RunKeys(f"{self.prefix}:{platform}")
+
     def seen_posts(self, site: str) -> str:
         return f"{self.prefix}:seen_posts:{site}"
 

@@ -31,7 +31,8 @@ class LeasedScheduler(Scheduler):
     def from_crawler(cls, crawler):
         scheduler = super().from_crawler(crawler)
         settings = crawler.settings
-        scheduler.frontier = Frontier(scheduler.server, RunKeys(settings.get("GKARCHIVE_RUN_KEYS")))
+        scheduler.frontier = Frontier(scheduler.server,
+                                      RunKeys(settings.get("GKARCHIVE_FRONTIER_KEYS")))
         scheduler.worker = settings.get("GKARCHIVE_WORKER_NAME")
         scheduler.lease_ms = int(settings.getfloat("GKARCHIVE_LEASE_SECONDS") * 1000)
         scheduler.held = {}  # lease id -> the Request object the engine holds

@@ -18,8 +18,6 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scrapy import signals
-
 from archive.sites import load_sites
 from archive.store import Exchange, sha256_hex
 from crawler.distributed.frontier import RunKeys
@@ -34,7 +32,9 @@ class RunConfig:
     keys: str
     command: str
     sites_toml: str
-    spider_args: dict
+    platforms: dict  # platform -> the slugs its spider crawls
+    years: str | None
+    revisit: bool
     known: dict
     settings: dict = field(default_factory=dict)  # Scrapy settings of the run (delay, UA, …)
     proxy: str | None = None
@@ -57,7 +57,9 @@ class RemoteValidators:
 
 
 class RemoteSession(ArchiveSession):
-    def __init__(self, crawler, conn, config: RunConfig):
+    """One per worker process and run, shared by its crawlers (one per platform)."""
+
+    def __init__(self, conn, config: RunConfig):
         self.conn = conn
         self.config = config
         self.keys = RunKeys(config.keys)
@@ -71,20 +73,22 @@ class RemoteSession(ArchiveSession):
         self.selected: list[str] = []
         self.summary: dict = {}
         self.known = config.known
+        self.command, self.run_args, self.expected = config.command, None, 0
+        self._open, self._reasons = set(), []
         self._lock = ExitStack()
-        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
-    @classmethod
-    def install(cls, crawler, conn, config: RunConfig) -> "RemoteSession":
-        """Make this the session ``ArchiveSession.of(crawler)`` returns to every component."""
-        session = _SESSIONS[crawler] = cls(crawler, conn, config)
-        return session
+    def install(self, crawler) -> None:
+        """Be the session ``ArchiveSession.of(crawler)`` returns to every component."""
+        _SESSIONS[crawler] = self
+        self._attach(crawler)
 
     def spider_opened(self, spider) -> None:
-        self.selected = [site.slug for site in spider.sites]
+        self.selected += [s.slug for s in spider.sites if s.slug not in self.selected]
 
     def spider_closed(self, spider, reason: str) -> None:
+        return None
+
+    def close(self) -> None:
         self._folder.cleanup()
 
     def record(self, exchange: Exchange) -> int:

@@ -1,51 +1,97 @@
-"""The gkmlpt spider as a crawl worker runs it: the same walk, with the per-run state that
-one process used to keep in memory carried where several workers can see it.
+"""Platform spiders as crawl workers run them: the same walk, with the per-run state that one
+process keeps in memory carried where several workers can see it.
 
-- A list page may be parsed by another worker than the shell that found the site's report
-  categories: they travel in the list request's meta (``report_categories``).
-- Which posts the lists showed, and which lists failed, go to Redis sets, so the writer can
-  mark removed posts at the end exactly as a single process does.
+- A platform's own per-site state (its ``site_state_class`` fields beyond
+  :class:`SiteState`, e.g. gkmlpt's report categories found in the shell) travels in each
+  request's meta and is merged back before the next callback, since the next page of a
+  site may be parsed by another worker.
+- Which lists were read, which posts they showed and which lists failed (the base's
+  ``claim_list``, ``first_sighting`` and ``list_failed`` hooks) also go to Redis, so that the
+  writer marks removed posts at the end exactly as a single process does.
 - ``start()`` yields nothing: the writer seeds the frontier once for the whole run.
+
+Example::
+
+    spidercls = worker_spider(GkmlptSpider)   # what `gkarchive worker` crawls with
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 
-from crawler.spiders.gkmlpt import GkmlptSpider, SiteState
+from crawler.spiders.base import SiteState
+
+STATE_META = "gk_site_state"
+_BASE_FIELDS = {f.name for f in dataclasses.fields(SiteState)}
 
 
-class WorkerGkmlptSpider(GkmlptSpider):
+class WorkerSpiderMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.state = defaultdict(SiteState)
+        self.state = defaultdict(self.site_state_class)
 
     async def start(self):
         return
         yield  # an async generator that yields nothing
 
-    def list_request(self, site, base, classify, page, sid, referer, bad_json=0, delay=0.0):
-        categories = sorted(self.state[site].report_categories)
-        for request in super().list_request(site, base, classify, page, sid, referer,
-                                            bad_json, delay):
-            request.meta["report_categories"] = categories
-            yield request
+    def request(self, site, url, callback, kind, referer=None, cb_kwargs=None, **meta):
+        request = super().request(site, url, callback, kind, referer, cb_kwargs, **meta)
+        shared = platform_state(self.state[site])
+        if shared:
+            request.meta[STATE_META] = shared
+        return request
 
-    def parse_list(self, response):
-        site = response.meta["site"]
+    def absorb_state(self, site: str | None, shared: dict) -> None:
+        """Merge state another worker carried in a request's meta: sets are united."""
         state = self.state[site]
-        state.report_categories |= set(response.meta.get("report_categories", ()))
-        posts, failures = set(state.posts), state.list_failures
-        yield from super().parse_list(response)
-        self.note_listing(site, state.posts - posts, state.list_failures - failures)
+        for name, value in shared.items():
+            mine = getattr(state, name)
+            setattr(state, name, mine | value if isinstance(mine, set) else value)
 
-    def note_listing(self, site: str, new_posts: set, new_failures: int) -> None:
-        session = self.session
-        keys = session.keys
-        with session.conn.pipeline(transaction=True) as pipe:
-            pipe.sadd(keys.listed_sites, site)
-            if new_posts:
-                pipe.sadd(keys.seen_posts(site), *[str(p) for p in new_posts])
-            if new_failures:
-                pipe.hincrby(keys.list_failures, site, new_failures)
-            pipe.execute()
+    def claim_list(self, site: str, key) -> bool:
+        claimed = super().claim_list(site, key)
+        if claimed:
+            self.session.conn.sadd(self.session.keys.listed_sites, site)
+        return claimed
+
+    def first_sighting(self, site: str, post_id: str) -> bool:
+        new = super().first_sighting(site, post_id)
+        if new:
+            self.session.conn.sadd(self.session.keys.seen_posts(site), post_id)
+        return new
+
+    def list_failed(self, site: str) -> None:
+        super().list_failed(site)
+        self.session.conn.hincrby(self.session.keys.list_failures, site, 1)
+
+
+def platform_state(state: SiteState) -> dict:
+    return {f.name: getattr(state, f.name) for f in dataclasses.fields(state)
+            if f.name not in _BASE_FIELDS}
+
+
+def worker_spider(spidercls, custom_settings: dict | None = None):
+    """The worker's version of a platform spider class."""
+    return type(f"Worker{spidercls.__name__}", (WorkerSpiderMixin, spidercls),
+                {"custom_settings": {**(spidercls.custom_settings or {}),
+                                     **(custom_settings or {})}})
+
+
+class SiteStateMiddleware:
+    """Spider middleware: before a callback, merge the state its request carried."""
+
+    def process_spider_input(self, response):
+        shared = response.meta.get(STATE_META)
+        if shared:
+            from crawler.fetch import FetchMeta
+
+            spider = self.crawler.spider
+            spider.absorb_state(FetchMeta.of(response.request).site, shared)
+        return None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = cls()
+        middleware.crawler = crawler
+        return middleware

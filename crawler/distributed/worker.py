@@ -70,24 +70,37 @@ def run_open(conn, keys: RunKeys) -> bool:
 
 
 def serve_run(redis_url: str, prefix: str, name: str, proxy: str | None, log_level: str) -> None:
-    """Child process: crawl one run until the writer says it is over."""
+    """Child process: crawl one run, one crawler per platform, until the writer says it is over."""
     from scrapy.core.engine import ExecutionEngine
     from scrapy.crawler import CrawlerProcess
+    from scrapy.spiderloader import SpiderLoader
 
     from crawler.distributed.session import RemoteSession
-    from crawler.distributed.spider import WorkerGkmlptSpider
+    from crawler.distributed.spider import worker_spider
 
     conn = connect(redis_url)
     keys = RunKeys(prefix)
     config = pickle.loads(conn.get(keys.config))
     # Idle workers look for new requests in Redis at each engine heartbeat (Scrapy: 5 s).
     ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = 0.5
-    process = CrawlerProcess(worker_settings(config, redis_url, name, proxy, log_level))
-    crawler = process.create_crawler(WorkerGkmlptSpider)
-    RemoteSession.install(crawler, conn, config)
-    crawler.spidercls.command = config.command
-    process.crawl(crawler, **config.spider_args)
-    process.start()
+    settings = worker_settings(config, redis_url, name, proxy, log_level)
+    process = CrawlerProcess(settings)
+    session = RemoteSession(conn, config)
+    loader = SpiderLoader.from_settings(settings)
+    for platform, slugs in sorted(config.platforms.items()):
+        frontier = keys.of_platform(platform)
+        spidercls = worker_spider(loader.load(platform), {
+            "GKARCHIVE_FRONTIER_KEYS": frontier.prefix,
+            "SCHEDULER_QUEUE_KEY": frontier.frontier, "SCHEDULER_DUPEFILTER_KEY": frontier.seen})
+        crawler = process.create_crawler(spidercls)
+        session.install(crawler)
+        crawler.spidercls.command = config.command
+        process.crawl(crawler, site=",".join(slugs), year=config.years,
+                      revisit="1" if config.revisit else "")
+    try:
+        process.start()
+    finally:
+        session.close()
 
 
 def worker_settings(config, redis_url: str, name: str, proxy: str | None, log_level: str):
@@ -98,7 +111,6 @@ def worker_settings(config, redis_url: str, name: str, proxy: str | None, log_le
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.setdict(config.settings, priority="cmdline")
-    keys = RunKeys(config.keys)
     settings.setdict({
         "LOG_LEVEL": log_level,
         "GKARCHIVE_PROXY": proxy or config.proxy,
@@ -113,9 +125,9 @@ def worker_settings(config, redis_url: str, name: str, proxy: str | None, log_le
         "SCHEDULER": "crawler.distributed.scheduler.LeasedScheduler",
         "SCHEDULER_PERSIST": True,
         "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
-        "SCHEDULER_QUEUE_KEY": keys.frontier, "SCHEDULER_DUPEFILTER_KEY": keys.seen,
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "ITEM_PIPELINES": {"crawler.distributed.session.RedisItemPipeline": 300},
+        "SPIDER_MIDDLEWARES": {"crawler.distributed.spider.SiteStateMiddleware": 950},
         "DOWNLOADER_MIDDLEWARES": {**project.DOWNLOADER_MIDDLEWARES,
                                    "crawler.distributed.politeness.HostLockMiddleware": 900},
         "EXTENSIONS": {**project.EXTENSIONS,

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from urllib.parse import urldefrag, urljoin, urlsplit
+from dataclasses import dataclass
+from urllib.parse import urldefrag, urljoin
 
 from lxml import html as lxml_html
+
+from crawler.platforms import AttachmentRef, PlatformError
 
 REPORT_CATEGORY_NAMES = ("政府信息公开年报", "政府信息公开工作年度报告", "信息公开年报",
                          "政务公开年报", "年度报告", "年报")
@@ -28,10 +30,6 @@ _DECODER = json.JSONDecoder()
 _CONFIG_RE = re.compile(r"window\._CONFIG\s*=\s*\{")
 _SID_RE = re.compile(r"""\bSID\s*:\s*['"]?(\d+)""")
 _APP_URL_RE = re.compile(r"""\bAPP_URL\s*:\s*['"]([^'"]+)""")
-
-
-class PlatformError(ValueError):
-    """A page that does not look the way the gkmlpt platform serves it."""
 
 
 @dataclass
@@ -166,22 +164,6 @@ def parse_list_page(body: bytes | str) -> ListPage:
 
 
 @dataclass
-class AttachmentRef:
-    """One attachment of a post, named from the API ``name`` or the link's ``alt``/text."""
-
-    url: str
-    name: str
-    attachment_id: int | None = None
-    listed_in: set[str] = field(default_factory=set)  # {"api", "body"}
-    api_entry: dict | None = None
-
-    @property
-    def ext(self) -> str:
-        path = urlsplit(self.url).path
-        return path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
-
-
-@dataclass
 class Detail:
     """A detail page: the DETAIL object (or what the portal template shows) and its metadata."""
 
@@ -270,22 +252,3 @@ def api_attachments(article: dict, base_url: str) -> list[AttachmentRef]:
                                   attachment_id=int(aid) if str(aid).isdigit() else None,
                                   listed_in={"api"}, api_entry=entry))
     return refs
-
-
-def merge_attachments(*groups: list[AttachmentRef]) -> list[AttachmentRef]:
-    """The union of attachment lists by URL; a name from the API wins over a link's text."""
-    merged: dict[str, AttachmentRef] = {}
-    for ref in (r for group in groups for r in group):
-        key = urldefrag(ref.url)[0]
-        known = merged.get(key)
-        if known is None:
-            merged[key] = ref
-            continue
-        known.listed_in |= ref.listed_in
-        known.name = known.name or ref.name
-        known.attachment_id = known.attachment_id or ref.attachment_id
-        known.api_entry = known.api_entry or ref.api_entry
-    for ref in merged.values():
-        if not ref.name:
-            ref.name = f"attachment-{ref.attachment_id or 'unnamed'}" + (f".{ref.ext}" if ref.ext else "")
-    return list(merged.values())
