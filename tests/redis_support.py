@@ -28,9 +28,9 @@ def free_port() -> int:
 
 
 class RedisServer:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, port: int | None = None):
         self.folder = Path(folder)
-        self.port = free_port()
+        self.port = port or free_port()
         self.process: subprocess.Popen | None = None
         self.binary = shutil.which("redis-server")
         if self.binary is None:

@@ -137,3 +137,35 @@ def test_the_writer_killed_mid_run_resumes_on_restart(tmp_path):
     assert (rows["posts"], rows["attachments"], rows["errors"]) == (
         want_posts, want_attachments, want_errors)
     assert rows["runs"] == [("finished",)]
+
+
+def test_redis_restarting_is_survived_with_its_data_and_reported_without(tmp_path):
+    log = open(tmp_path / "worker.log", "w")
+    with Portal(faults={"slow"}) as portal, RedisServer(tmp_path / "redis") as server:
+        workers = [start_worker(server, log), start_worker(server, log)]
+        try:
+            kept = subprocess.Popen(writer_command(portal, server, tmp_path / "kept.db",
+                                                   "--no-extract"), cwd=REPO,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            wait_for_lease_of(server, workers[0])
+            server.restart()  # same folder: the append-only file brings everything back
+            _, err = kept.communicate(timeout=600)
+            assert kept.returncode == 0, err[-3000:]
+            want_posts, _, _ = expected_archive(portal.expected())
+            assert archived(tmp_path / "kept.db").posts == want_posts
+            lost = subprocess.Popen(writer_command(portal, server, tmp_path / "lost.db",
+                                                   "--no-extract"), cwd=REPO,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            wait_for_lease_of(server, workers[1])
+            server.stop()
+            empty = RedisServer(tmp_path / "empty", port=server.port).start()
+            _, err = lost.communicate(timeout=600)
+            empty.stop()
+        finally:
+            for worker in workers:
+                kill_tree(worker)
+    assert lost.returncode == 2
+    assert "Redis no longer has the run's state" in err
+    with sqlite3.connect(tmp_path / "lost.db") as conn:
+        status, reason = conn.execute("SELECT status, finish_reason FROM runs").fetchone()
+    assert status == "failed" and "RunLost" in reason
