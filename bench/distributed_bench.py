@@ -3,9 +3,10 @@ and OCR of N scanned PDFs with 1 and 2 extraction workers. A real redis-server o
 loopback port, the simulated portal in this process, every gkarchive part a subprocess.
 
 The politeness ideal: with one request at a time per host and ``delay`` s between the end of
-one and the start of the next, a host serves at most ``1 / (delay + service time)`` requests
-per second, whatever the number of workers; the crawl's rate is measured against the sum of
-that bound over the hosts, with each host's median service time from the portal's own log.
+one and the start of the next, no crawl of these requests, with any number of workers, ends
+sooner than its busiest host allows: ``max over hosts of n_host × (delay + service time)``
+(median service time per host from the portal's own log). The ideal rate is the requests
+over that time.
 
 Example::
 
@@ -79,9 +80,9 @@ def _measure(requests, workers: int, delay: float) -> CrawlPoint:
     service = defaultdict(list)
     for rec in timed:
         service[urlsplit(rec.url).hostname].append(rec.time - rec.started)
-    ideal = sum(1 / (delay + statistics.median(times)) for times in service.values())
+    fastest = max(len(times) * (delay + statistics.median(times)) for times in service.values())
     seconds = max(r.time for r in timed) - min(r.started for r in timed)
-    return CrawlPoint(workers, len(timed), seconds, ideal)
+    return CrawlPoint(workers, len(timed), seconds, len(timed) / fastest)
 
 
 def crawl_points(scratch: Path, delay: float = 0.2, news: int = 300,

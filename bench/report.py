@@ -190,7 +190,8 @@ def distributed_section(scratch: Path, args) -> Section:
     body = [f"Crawl: `bench/bigportal.py` grown by 300 news and 6 report posts per site (3 hosts), "
             f"`--delay {delay}`, redis-server on loopback, every worker on this machine; "
             "seconds from the portal's first request to its last. The ideal is the politeness "
-            "bound: per host 1 / (delay + median service time), summed over the hosts.", "",
+            "bound: no crawl ends before its busiest host has served its n requests one at a "
+            "time, n × (delay + median service time); ideal rate = requests / that time.", "",
             "| crawl | requests | seconds | requests/s | politeness ideal/s | of ideal |",
             "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for p in points:

@@ -23,13 +23,12 @@ from scrapy.utils.asyncio import sleep
 from crawler.distributed.frontier import RunKeys
 
 HOST_LOCK_MS = 6000  # renewed every lease tick; a dead holder frees the host after this
-POLL_CAP_S = 0.25
+HELD_POLL_S = 0.03  # while another request holds the host: how often to look again
 
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local holder = redis.call('PTTL', KEYS[1])
-if holder > 0 then return holder end
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 local ready = tonumber(redis.call('GET', KEYS[2]) or '0')
 if now < ready then return ready - now end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
@@ -79,7 +78,8 @@ class HostLocks:
             if wait_ms == 0:
                 self.held[lock] = token
                 return token
-            await sleep(min(POLL_CAP_S, wait_ms / 1000))
+            # -1: held by another request (its end is unknown); else ms until the host is ready
+            await sleep(HELD_POLL_S if wait_ms < 0 else wait_ms / 1000)
 
     def release(self, host: str, token: str) -> None:
         lock, ready = self.lock_keys(host)
