@@ -30,7 +30,8 @@ def cmd_crawl(args) -> int:
                                      db=args.db, proxy=args.proxy, delay=args.delay,
                                      log_level=args.log_level, revisit=args.revisit,
                                      extract=not args.no_extract, browser=args.browser,
-                                     settings=_scrapy_overrides(args.set)), command=args.command)
+                                     settings=_scrapy_overrides(args.set), redis=args.redis),
+                         command=args.command)
     if not summary:
         print("crawl did not run to the end", file=sys.stderr)
         return 1
@@ -59,8 +60,48 @@ def cmd_reextract(args) -> int:
     from archive.reextract import run_reextract
 
     print(run_reextract(args.db, sites=args.site, years=args.year or args.years,
-                        since_version=args.since_version, missing=args.missing))
+                        since_version=args.since_version, missing=args.missing,
+                        redis_url=args.redis))
     return 0
+
+
+def cmd_worker(args) -> int:
+    """Serve distributed runs from their Redis, on any machine; never opens the archive.
+
+    A crawl worker fetches requests of the run `gkarchive crawl --redis` seeded and sends what
+    it fetched back through Redis; it serves one run after another until stopped. With
+    --extract it runs extraction jobs instead (from `crawl --redis` or `reextract --redis`).
+
+    Example: gkarchive worker --redis redis://10.0.0.5:6379/0 --proxy http://10.1.0.9:3128
+    """
+    if args.extract:
+        from archive.distributed.extraction import run_extract_worker
+
+        run_extract_worker(args.redis, burst=args.once)
+        return 0
+    from crawler.distributed.worker import run_crawl_worker
+
+    return run_crawl_worker(args.redis, proxy=args.proxy, once=args.once,
+                            log_level=args.log_level)
+
+
+def _add_worker_arguments(parser: argparse.ArgumentParser) -> None:
+    _add_redis_argument(parser, required=True)
+    parser.add_argument("--extract", action="store_true",
+                        help="run extraction jobs instead of crawl requests")
+    parser.add_argument("--proxy", metavar="URL",
+                        help="send this worker's requests through this HTTP proxy "
+                             "(default: the writer's --proxy)")
+    parser.add_argument("--once", action="store_true",
+                        help="exit after one run (crawl) or once the queue is empty (--extract)")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
+
+def _add_redis_argument(parser: argparse.ArgumentParser, required: bool = False) -> None:
+    parser.add_argument("--redis", metavar="URL", required=required,
+                        help="the run's Redis, redis://HOST:PORT/DB: work goes to "
+                             "`gkarchive worker` processes there" + ("" if required else
+                                                                   " (default: this machine only)"))
 
 
 def _add_reextract_arguments(parser: argparse.ArgumentParser) -> None:
@@ -74,6 +115,7 @@ def _add_reextract_arguments(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--missing", action="store_true",
                        help="only documents not yet extracted by the current versions")
     _add_db_argument(parser)
+    _add_redis_argument(parser)
 
 
 def cmd_provenance(args) -> int:
@@ -184,6 +226,7 @@ def _add_crawl_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default: only on sites with browser_challenge = true)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting (tests and benchmarks; repeatable)")
+    _add_redis_argument(parser)
 
 
 def _scrapy_overrides(pairs: list[str]) -> dict:
@@ -216,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_extract_arguments(_docstring_parser(sub, "extract", cmd_extract))
     _add_db_argument(_docstring_parser(sub, "status", cmd_status))
     _add_provenance_arguments(_docstring_parser(sub, "provenance", cmd_provenance))
+    _add_worker_arguments(_docstring_parser(sub, "worker", cmd_worker))
     add_serve_arguments(_docstring_parser(sub, "serve", cmd_serve))
     verify.add_verify_arguments(_docstring_parser(sub, "verify", verify.cmd_verify))
     warc.add_export_arguments(_docstring_parser(sub, "export", warc.cmd_export_warc))

@@ -35,6 +35,7 @@ class CrawlOptions:
     extract: bool = True  # after the crawl, extract and parse what it brought
     browser: bool = False  # solve JavaScript challenges in headless chromium on every host
     settings: dict = field(default_factory=dict)  # extra Scrapy settings (tests, benchmarks)
+    redis: str | None = None  # redis://HOST:PORT/DB: crawl workers fetch, this process writes
 
 
 def crawl_settings(options: CrawlOptions) -> Settings:
@@ -74,6 +75,11 @@ def run_crawl(options: CrawlOptions, command: str = "crawl") -> dict:
         by_platform.setdefault(site.platform, []).append(site.slug)
     if not by_platform:
         raise SiteConfigError(f"{options.sites_file}: no enabled site to crawl")
+    if options.redis:
+        from archive.distributed.writer import run_distributed_crawl
+
+        return run_distributed_crawl(options, command, sites=sites, years=years,
+                                     by_platform=by_platform)
     with run_lock(options.db):
         settings = crawl_settings(options)
         settings.set("GKARCHIVE_SESSION", f"run-{uuid.uuid4().hex}", priority="cmdline")

@@ -33,7 +33,7 @@ def stale_sha256s(db, bound: str) -> set[str]:
 
 
 def run_reextract(db_path: str | Path, *, sites=None, years=None, since_version=None,
-                  missing: bool = False) -> str:
+                  missing: bool = False, redis_url: str | None = None) -> str:
     """Re-read stored documents of the selection and rewrite their reports; returns a summary."""
     year_range = parse_year_range(years)
     if not Path(db_path).exists():
@@ -47,7 +47,8 @@ def run_reextract(db_path: str | Path, *, sites=None, years=None, since_version=
         try:
             only = stale_sha256s(writer.db, since_version) if since_version else None
             built = build_reports(db_path, run_id, sites=sites, years=year_range,
-                                  force=only is None and not missing, only_sha256=only)
+                                  force=only is None and not missing, only_sha256=only,
+                                  redis_url=redis_url)
         except BaseException:
             writer.finish_run(run_id, "failed", "exception", {})
             raise

@@ -63,19 +63,34 @@ def versions() -> tuple[str, str]:
 
 def extract_blob(db_path: str, sha256: str, name: str) -> dict:
     """Worker: read one blob (read-only), extract and parse it; a dict of plain values."""
-    from archive.extract import Limits, extract
-    from archive.report import parse_document
-
     db = open_db(db_path, readonly=True)
     try:
-        size = db.execute("SELECT size FROM blobs WHERE sha256 = ?", [sha256]).fetchone()[0]
-        limit = Limits().max_input_bytes
-        if size > limit:
-            doc = Document(status="too_large", format="", reason=f"{size} bytes > limit {limit}")
-            return _result(doc, None)
+        refusal = too_large(db, sha256)
+        if refusal:
+            return refusal
         data = db.execute("SELECT content FROM blobs WHERE sha256 = ?", [sha256]).fetchone()[0]
     finally:
         db.conn.close()
+    return extract_bytes(data, sha256, name)
+
+
+def too_large(db, sha256: str) -> dict | None:
+    """The result for a blob over the input limit, refused before its bytes are read."""
+    from archive.extract import Limits
+
+    size = db.execute("SELECT size FROM blobs WHERE sha256 = ?", [sha256]).fetchone()[0]
+    limit = Limits().max_input_bytes
+    if size > limit:
+        return _result(Document(status="too_large", format="",
+                                reason=f"{size} bytes > limit {limit}"), None)
+    return None
+
+
+def extract_bytes(data: bytes, sha256: str, name: str) -> dict:
+    """Extract and parse one blob's bytes: the result as a dict of plain values (pure)."""
+    from archive.extract import extract
+    from archive.report import parse_document
+
     doc = extract(data, name=name)
     record = parse_document(doc, path=name, sha256=sha256) if doc.usable else None
     return _result(doc, record)
@@ -129,10 +144,11 @@ def report_candidates(db, *, sites=None, years=None, run_id=None) -> dict[tuple,
 
 def build_reports(db_path, run_id: int, *, sites=None, years=None, only_run=None,
                   force: bool = False, only_sha256: set[str] | None = None,
-                  workers: int = WORKERS, progress=None) -> BuildSummary:
+                  workers: int = WORKERS, progress=None, redis_url: str | None = None) -> BuildSummary:
     """Extract every candidate not yet extracted by these versions, then choose and write one
     report per (site, year). ``only_run``: only posts seen in that run; ``force``: re-extract;
-    ``only_sha256``: (re-)extract just these blobs."""
+    ``only_sha256``: (re-)extract just these blobs; ``redis_url``: by the extraction workers
+    on that Redis (``archive.distributed.extraction``) when any is alive."""
     db = open_db(db_path)
     extractor_version, parser_version = versions()
     groups = report_candidates(db, sites=sites, years=years, run_id=only_run)
@@ -148,7 +164,12 @@ def build_reports(db_path, run_id: int, *, sites=None, years=None, only_run=None
         from archive.progress import progress_reporter
 
         with progress_reporter("extracting", total=len(todo)) as advance:
-            _extract_all(db, db_path, todo, run_id, summary, workers, progress or advance)
+            extract_all = _extract_all
+            if redis_url:
+                from archive.distributed.extraction import queue_extractor
+
+                extract_all = queue_extractor(redis_url) or _extract_all
+            extract_all(db, db_path, todo, run_id, summary, workers, progress or advance)
     fresh = {sha for sha, _ in todo}
     built = {(site, year) for site, year in db.execute("SELECT site, year FROM reports")}
     for (site, year), candidates in sorted(groups.items()):
@@ -165,19 +186,23 @@ def build_reports(db_path, run_id: int, *, sites=None, years=None, only_run=None
 def _extract_all(db, db_path, todo, run_id, summary, workers, progress) -> None:
     """Extract in a pool of worker processes, renewed every ``POOL_BATCH`` documents so that
     no worker grows for ever (``max_tasks_per_child`` can hang on Python 3.11: gh-115634)."""
-    extractor_version, parser_version = versions()
     context = multiprocessing.get_context("spawn")
     for start in range(0, len(todo), POOL_BATCH):
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = [(sha, name, pool.submit(extract_blob, str(db_path), sha, name))
                        for sha, name in todo[start:start + POOL_BATCH]]
             for sha, name, future in futures:
-                result = _worker_result(future)
-                _store_extraction(db, sha, name, result, run_id, extractor_version, parser_version)
-                summary.extracted += 1
-                summary.by_status[result["status"]] = summary.by_status.get(result["status"], 0) + 1
-                if progress:
-                    progress(name)
+                record_result(db, sha, name, _worker_result(future), run_id, summary, progress)
+
+
+def record_result(db, sha, name, result: dict, run_id, summary: BuildSummary, progress) -> None:
+    """Store one extraction result (from a local or a remote worker) and count it."""
+    extractor_version, parser_version = versions()
+    _store_extraction(db, sha, name, result, run_id, extractor_version, parser_version)
+    summary.extracted += 1
+    summary.by_status[result["status"]] = summary.by_status.get(result["status"], 0) + 1
+    if progress:
+        progress(name)
 
 
 def _worker_result(future) -> dict:

@@ -53,6 +53,7 @@ class Exchange:
     via_proxy: bool = False
     fetched_at: str = field(default_factory=utcnow)
     sha256: str | None = None  # set by ArchiveWriter.record_fetch: the stored body's digest
+    fetch_id: int | None = None  # a row id given in advance (distributed crawl workers)
 
 
 class ArchiveWriter:
@@ -124,14 +125,18 @@ class ArchiveWriter:
         """Store the exchange (and its body, once by sha256); return the fetch row id."""
 
         def write() -> int:
+            if ex.fetch_id is not None and self.db.execute(
+                    "SELECT 1 FROM fetches WHERE id = ?", [ex.fetch_id]).fetchone():
+                return ex.fetch_id  # replayed after a crash of the writer: stored already
             digest, new = self._put_blob(ex.body, ex.run_id) if ex.body is not None else (None, False)
             ex.sha256 = digest
             cursor = self.db.execute(
-                "INSERT INTO fetches (run_id, site, kind, method, url, status, outcome, error, "
+                "INSERT INTO fetches (id, run_id, site, kind, method, url, status, outcome, error, "
                 "request_headers, response_headers, fetched_at, elapsed_ms, size, sha256, "
                 "referer_fetch_id, referer_url, attempt, via_proxy, new_blob) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [ex.run_id, ex.site, ex.kind, ex.method, ex.url, ex.status, ex.outcome, ex.error,
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [ex.fetch_id, ex.run_id, ex.site, ex.kind, ex.method, ex.url, ex.status, ex.outcome,
+                 ex.error,
                  json.dumps(ex.request_headers, ensure_ascii=False),
                  json.dumps(ex.response_headers, ensure_ascii=False)
                  if ex.response_headers is not None else None,

@@ -41,8 +41,9 @@ class RequestRecord:
     status: int
     body_bytes: int
     user_agent: str
-    time: float
+    time: float  # when the answer was sent (or the connection dropped)
     cookie: str = ""  # the request's Cookie header
+    started: float = 0.0  # when the request line arrived (0: not timed, e.g. CONNECT)
 
 
 @dataclass
@@ -185,6 +186,7 @@ class PortalHandler(BaseHTTPRequestHandler):
                        dict(parse_qsl(query, keep_blank_values=True)), headers)
 
     def _serve(self) -> None:
+        started = time.time()
         app = self.server.app
         req = self._parse()
         resp = app.router.route(req)
@@ -193,7 +195,7 @@ class PortalHandler(BaseHTTPRequestHandler):
         if "slow" in app.state:
             app.stopping.wait(slow_delay(req.url))
         sent = self._send(req, resp)
-        self._record(req.url, resp.status if sent >= 0 else 0, max(sent, 0))
+        self._record(req.url, resp.status if sent >= 0 else 0, max(sent, 0), started)
 
     def _finalise(self, req: Request, resp: Response) -> Response:
         """Validators (304) and gzip, as the active switches say."""
@@ -263,11 +265,12 @@ class PortalHandler(BaseHTTPRequestHandler):
             pass
         self.wfile = io.BytesIO()  # the handler's final flush must find an open sink
 
-    def _record(self, url: str, status: int, sent: int, method: str | None = None) -> None:
+    def _record(self, url: str, status: int, sent: int, started: float = 0.0,
+                method: str | None = None) -> None:
         """Log one answer; ``method`` "TLS" with status 0 is a failed or refused handshake."""
         self.server.app.record(RequestRecord(method or self.command, url, status, sent,
                                              self.headers.get("User-Agent", ""), time.time(),
-                                             self.headers.get("Cookie", "")))
+                                             self.headers.get("Cookie", ""), started))
 
 
 class ServedPortal:

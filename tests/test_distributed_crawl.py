@@ -1,0 +1,171 @@
+"""Distributed crawls of the simulated portal: a real redis-server, `gkarchive crawl --redis`
+as the one writer, `gkarchive worker` processes for crawling and extraction. The archive must
+be the single-process crawl's, whatever is killed; politeness must hold across workers."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import time
+from collections import defaultdict
+from urllib.parse import urlsplit
+
+import pytest
+import redis
+
+from tests.crawl_support import FAST, GKARCHIVE, PORTAL_SITES, REPO, archived, crawl, expected_archive
+from tests.portal import Portal
+from tests.redis_support import RedisServer, kill_tree
+
+HOST_DELAY = 0.05  # seconds between two requests to one host, across all workers
+DISTRIBUTED = [*FAST, "--delay", str(HOST_DELAY), "--set", "GKARCHIVE_LEASE_SECONDS=3"]
+
+
+def writer_command(portal, server, db, *args: str) -> list[str]:
+    return [*GKARCHIVE, "crawl", "--sites", str(PORTAL_SITES), "--db", str(db), "--proxy",
+            portal.url, "--log-level", "WARNING", *DISTRIBUTED, "--redis", server.url, *args]
+
+
+def start_worker(server, log, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([*GKARCHIVE, "worker", "--redis", server.url, "--log-level", "WARNING",
+                             *args], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+
+
+def archive_rows(db) -> dict:
+    """What must not depend on how the crawl was run: posts, attachments, errors, blobs and
+    the report cells."""
+    got = archived(db)
+    with sqlite3.connect(db) as conn:
+        blobs = {sha for (sha,) in conn.execute("SELECT sha256 FROM blobs")}
+        cells = set(conn.execute("SELECT r.site, r.year, r.source_sha256, c.key, c.value "
+                                 "FROM report_cells c JOIN reports r ON r.id = c.report_id"))
+        runs = conn.execute("SELECT status FROM runs").fetchall()
+    return {"posts": got.posts, "attachments": got.attachments, "errors": got.errors,
+            "blobs": blobs, "cells": cells, "runs": runs}
+
+
+def assert_one_request_at_a_time_per_host(requests, delay: float) -> int:
+    """No two requests to one host overlap at the portal, and each starts at least ``delay``
+    after the previous one ended; returns how many requests were checked."""
+    by_host = defaultdict(list)
+    for rec in requests:
+        if rec.method != "CONNECT" and rec.started:
+            by_host[urlsplit(rec.url).hostname].append(rec)
+    for host, recs in by_host.items():
+        recs.sort(key=lambda r: r.started)
+        for before, after in zip(recs, recs[1:]):
+            assert after.started >= before.time, f"overlap on {host}: {before} and {after}"
+            assert after.started - before.time >= delay * 0.9, f"too close on {host}"
+    return sum(len(recs) for recs in by_host.values())
+
+
+def wait_for_lease_of(server, worker: subprocess.Popen, deadline_s: float = 120) -> None:
+    """Until ``worker`` holds a lease on a request (it is mid-request)."""
+    conn = redis.Redis.from_url(server.url)
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        for key in conn.scan_iter(match="gkarchive:run:*:lease_meta"):
+            if any(f".{worker.pid}.".encode() in owner for owner in conn.hvals(key)):
+                return
+        time.sleep(0.02)
+    raise AssertionError("the worker never leased a request")
+
+
+@pytest.fixture(scope="module")
+def single_process(tmp_path_factory):
+    """The reference: today's single-process crawl with extraction."""
+    db = tmp_path_factory.mktemp("single") / "archive.db"
+    with Portal() as portal:
+        result = crawl(portal.url, db, extract=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return archive_rows(db)
+
+
+def test_two_crawl_and_two_extraction_workers_one_killed_give_the_single_process_archive(
+        single_process, tmp_path):
+    db = tmp_path / "archive.db"
+    logs = [open(tmp_path / f"worker{n}.log", "w") for n in range(4)]
+    with Portal() as portal, RedisServer(tmp_path / "redis") as server:
+        victim, crawler = start_worker(server, logs[0]), start_worker(server, logs[1])
+        extractors = [start_worker(server, logs[n], "--extract") for n in (2, 3)]
+        workers = [victim, crawler, *extractors]
+        try:
+            writer = subprocess.Popen(writer_command(portal, server, db), cwd=REPO,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            wait_for_lease_of(server, victim)
+            kill_tree(victim)
+            out, err = writer.communicate(timeout=400)
+        finally:
+            for worker in workers:
+                kill_tree(worker)
+        requests = portal.requests
+        truth = portal.expected()
+    assert writer.returncode == 0, err[-3000:]
+    assert "requeued" in err, "the killed worker held no lease when it died"
+    assert "no extraction worker" not in err
+    distributed = archive_rows(db)
+    want_posts, want_attachments, want_errors = expected_archive(truth)
+    assert distributed["posts"] == want_posts
+    assert distributed["attachments"] == want_attachments
+    assert distributed["errors"] == want_errors
+    assert distributed == single_process
+    assert assert_one_request_at_a_time_per_host(requests, HOST_DELAY) > 50
+
+
+def test_the_writer_killed_mid_run_resumes_on_restart(tmp_path):
+    db = tmp_path / "archive.db"
+    log = open(tmp_path / "worker.log", "w")
+    with Portal() as portal, RedisServer(tmp_path / "redis") as server:
+        workers = [start_worker(server, log), start_worker(server, log)]
+        try:
+            first = subprocess.Popen(writer_command(portal, server, db, "--no-extract"), cwd=REPO,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            while sum(1 for r in portal.requests if "/attachment/" in r.url) < 3:
+                assert first.poll() is None, first.communicate()[1][-3000:]
+                time.sleep(0.02)
+            kill_tree(first)
+            second = subprocess.run(writer_command(portal, server, db, "--no-extract"), cwd=REPO,
+                                    capture_output=True, text=True, timeout=600)
+        finally:
+            for worker in workers:
+                kill_tree(worker)
+        truth = portal.expected()
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "resuming run 1" in second.stderr
+    rows = archive_rows(db)
+    want_posts, want_attachments, want_errors = expected_archive(truth)
+    assert (rows["posts"], rows["attachments"], rows["errors"]) == (
+        want_posts, want_attachments, want_errors)
+    assert rows["runs"] == [("finished",)]
+
+
+def test_redis_restarting_is_survived_with_its_data_and_reported_without(tmp_path):
+    log = open(tmp_path / "worker.log", "w")
+    with Portal(faults={"slow"}) as portal, RedisServer(tmp_path / "redis") as server:
+        workers = [start_worker(server, log), start_worker(server, log)]
+        try:
+            kept = subprocess.Popen(writer_command(portal, server, tmp_path / "kept.db",
+                                                   "--no-extract"), cwd=REPO,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            wait_for_lease_of(server, workers[0])
+            server.restart()  # same folder: the append-only file brings everything back
+            _, err = kept.communicate(timeout=600)
+            assert kept.returncode == 0, err[-3000:]
+            want_posts, _, _ = expected_archive(portal.expected())
+            assert archived(tmp_path / "kept.db").posts == want_posts
+            lost = subprocess.Popen(writer_command(portal, server, tmp_path / "lost.db",
+                                                   "--no-extract"), cwd=REPO,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            wait_for_lease_of(server, workers[1])
+            server.stop()
+            empty = RedisServer(tmp_path / "empty", port=server.port).start()
+            _, err = lost.communicate(timeout=600)
+            empty.stop()
+        finally:
+            for worker in workers:
+                kill_tree(worker)
+    assert lost.returncode == 2
+    assert "Redis no longer has the run's state" in err
+    with sqlite3.connect(tmp_path / "lost.db") as conn:
+        status, reason = conn.execute("SELECT status, finish_reason FROM runs").fetchone()
+    assert status == "failed" and "RunLost" in reason
