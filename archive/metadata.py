@@ -10,6 +10,7 @@ Example::
 
 from __future__ import annotations
 
+from archive.datasette_plugin.layout import T3_COL_LABELS, T4_OUTCOME_LABELS
 from archive.datasette_plugin.queries import CANNED_QUERIES
 
 SOURCE = "各地政府信息公开平台（gkmlpt）/ gkmlpt disclosure portals listed in config/sites.toml"
@@ -129,13 +130,10 @@ TABLES: dict[str, dict] = {
     "report_search": _table("全文检索 / Report search", "FTS5 trigram 索引；一两个字请用 /-/search。", {
         "title": "标题", "body": "正文"}, derived=True),
     "report_t2": _table("表二视图 / T2 view", "T2 cells, one per row.", {}, derived=True),
-    "report_t3": _table("表三视图 / T3 view", "T3 as 7 columns per row (natural … total).", {
-        "natural": "自然人", "commercial": "商业企业", "research": "科研机构",
-        "public_interest": "社会公益组织", "legal_service": "法律服务机构", "org_other": "其他",
-        "total": "总计"}, derived=True),
-    "report_t4": _table("表四视图 / T4 view", "T4 as groups × outcomes.", {
-        "upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果", "pending": "尚未审结",
-        "total": "总计"}, derived=True),
+    "report_t3": _table("表三视图 / T3 view", "T3 as 7 columns per row (natural … total).",
+                        dict(T3_COL_LABELS), derived=True),
+    "report_t4": _table("表四视图 / T4 view", "T4 as groups × outcomes.",
+                        dict(T4_OUTCOME_LABELS), derived=True),
 }
 
 
@@ -147,8 +145,13 @@ def build_metadata(database: str = "archive") -> dict:
             "<p>政府信息公开工作年度报告的原始文件、抓取记录和逐格解析结果。"
             "Chinese government information-disclosure annual reports: the archived documents, "
             "every fetch, and every table cell parsed.</p>"
-            '<p><a href="/-/search">检索 / Search</a> · '
-            '<a href="/-/chart">申请数图表 / Applications chart</a></p>'),
+            '<p><a href="/-/health">站点健康 / Site health</a> · '
+            '<a href="/-/search">检索 / Search</a> · '
+            '<a href="/-/chart">申请数图表 / Applications chart</a> · '
+            '<a href="/archive/report_overview">年报一览 / Reports overview</a> — '
+            '每份年报有其页面 / every report has its page: '
+            '<code>/-/report/&lt;site&gt;/&lt;year&gt;</code>, '
+            '每个机关 / every body: <code>/-/body/&lt;site&gt;</code></p>'),
         **RAW,
         "databases": {database: {
             "title": "年报档案 / The archive",

@@ -205,3 +205,7 @@ def check_keys(rule: str, scope: str, template: str, detail: str | None = None) 
         return [f"{scope}.{part.split(' = ')[0].strip()}"
                 for part in (detail or "").split(", ") if " = " in part]
     return []
+SECTION_HEADINGS = {"1": "一、总体情况", "2": "二、主动公开政府信息情况",
+                    "3": "三、收到和处理政府信息公开申请情况",
+                    "4": "四、政府信息公开行政复议、行政诉讼情况",
+                    "5": "五、存在的主要问题及改进情况", "6": "六、其他需要报告的事项"}
