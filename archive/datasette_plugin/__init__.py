@@ -68,11 +68,16 @@ def render_cell(row, value, column, table, database, datasette):
             href = f"/-/report/id/{value}"
         return Markup('<a href="{}" title="年报页 / the report\'s page">{}</a>').format(
             datasette.urls.path(href), value)
-    if isinstance(value, str) and value and (
-            column in SITE_COLUMNS or (table == "sites" and column == "slug")):
-        return Markup('<a href="{}" title="该机关历年年报 / every year of this body">{}</a>'
-                      ).format(datasette.urls.path(body_path(value)), value)
+    if table == "sites" and column == "name" and "slug" in keys:  # slug: the row's own link
+        return _body_link(datasette, row["slug"], value)
+    if isinstance(value, str) and value and column in SITE_COLUMNS:
+        return _body_link(datasette, value, value)
     return None
+
+
+def _body_link(datasette, site: str, text) -> Markup:
+    return Markup('<a href="{}" title="该机关历年年报 / every year of this body">{}</a>').format(
+        datasette.urls.path(body_path(site)), text)
 
 
 def _plain(value):

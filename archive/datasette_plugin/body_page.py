@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from archive.datasette_plugin.chart import series_svg
 from archive.datasette_plugin.layout import T3_RESULTS_HEADING, T4_LABELS, T4_OUTCOME_LABELS
-from archive.datasette_plugin.pages import not_found, report_path
+from archive.datasette_plugin.pages import not_found, path_var, report_path
 from archive.report.keys import T3_LABELS, T4_GROUPS
 
 FIGURES = [("t3.new_received.total", T3_LABELS["new_received"]),
@@ -34,7 +34,7 @@ order by r.year""".format(keys=", ".join(f"'{k}'" for k, _ in FIGURES))
 
 
 async def body_page(datasette, request):
-    site = request.url_vars["site"]
+    site = path_var(request, "site")
     db = datasette.get_database()
     body = (await db.execute("select slug, name, region from sites where slug = ?",
                              [site])).first()

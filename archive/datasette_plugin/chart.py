@@ -20,7 +20,7 @@ from archive.datasette_plugin.queries import APPLICATIONS_RECEIVED_SQL
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf"]
-BAR, GAP, PLOT_H, LEFT, TOP, LEGEND_ROW = 18, 24, 240, 56, 20, 22
+BAR, GAP, PLOT_H, LEFT, TOP, LEGEND_ROW, LEGEND_COLUMN = 18, 24, 240, 56, 20, 22, 260
 
 
 async def chart_page(datasette, request):
@@ -100,7 +100,7 @@ def series_svg(years: list[int], series: list[tuple[str, str]], values: dict) ->
     top = _nice_ceiling(max(numbers, default=0))
     bar, plot_h = 12, 140
     group_w = len(series) * bar + GAP
-    width = LEFT + max(len(years), 1) * group_w + GAP
+    width = max(LEFT + max(len(years), 1) * group_w + GAP, LEFT + 2 * LEGEND_COLUMN)
     legend_y = TOP + plot_h + 40
     height = legend_y + LEGEND_ROW * ((len(series) + 1) // 2) + 6
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
@@ -130,7 +130,7 @@ def series_svg(years: list[int], series: list[tuple[str, str]], values: dict) ->
             parts.append(f'<text class="gap" data-year="{year}" x="{x0 + len(series) * bar / 2:.1f}" '
                          f'y="{TOP + plot_h + 30}" text-anchor="middle" fill="#999">无</text>')
     for si, (key, label) in enumerate(series):
-        x, y = LEFT + (si % 2) * 260, legend_y + (si // 2) * LEGEND_ROW
+        x, y = LEFT + (si % 2) * LEGEND_COLUMN, legend_y + (si // 2) * LEGEND_ROW
         parts.append(f'<rect x="{x}" y="{y - 10}" width="10" height="10" '
                      f'fill="{PALETTE[si % len(PALETTE)]}"/><text x="{x + 14}" y="{y}">'
                      f'{escape(label)}</text>')

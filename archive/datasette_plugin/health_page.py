@@ -47,7 +47,8 @@ def _health(conn) -> dict:
         if "site" in columns:
             by_site = dict(conn.execute(f'select site, count(*) from "{name}" group by site'))
         extra.append({"name": name, "title": title, "columns": columns, "total": total,
-                      "rows": [list(r) for r in rows], "by_site": by_site})
+                      "rows": [list(r) for r in rows], "per_site": "site" in columns,
+                      "by_site": by_site})
     return {"sites": sites, "extra": extra}
 
 

@@ -10,9 +10,14 @@ Example::
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from datasette.utils.asgi import Response
+
+
+def path_var(request, name: str) -> str:
+    """A part of the path as the user typed it (datasette hands it over percent-encoded)."""
+    return unquote(request.url_vars[name])
 
 
 def report_path(site: str, year: int) -> str:

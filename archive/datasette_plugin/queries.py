@@ -100,8 +100,8 @@ left join t on t.grp = l.grp
 where r.id = cast(:report_id as integer)
 order by l.ord"""
 
-REPORTS_OF_YEAR_SQL = """select r.id as report_id, r.site, s.name as site_name, s.region, r.agency,
-       r.title, r.template, r.cells_found, r.cells_missing, r.hard_checks_failed,
+REPORTS_OF_YEAR_SQL = """select r.id as report_id, r.site, r.year, s.name as site_name, s.region,
+       r.agency, r.title, r.template, r.cells_found, r.cells_missing, r.hard_checks_failed,
        r.source_anomalies, r.soft_checks_failed, r.source_name, r.source_sha256
 from reports r join sites s on s.slug = r.site
 where r.year = cast(:year as integer)

@@ -25,7 +25,7 @@ from archive.datasette_plugin.layout import (RULES, SECTION_HEADINGS, STATUS_LAB
                                              T4_LABELS, T4_OUTCOME_LABELS, T4_SUIT,
                                              T4_SUIT_GROUPS, check_keys, t2_blocks, t3_header,
                                              t3_label_cells, t3_printed_rows, template_of_table)
-from archive.datasette_plugin.pages import body_path, not_found
+from archive.datasette_plugin.pages import body_path, not_found, path_var
 from archive.report.keys import T3_COLS, T4_GROUPS, T4_OUTCOMES, Template
 
 YEAR = re.compile(r"[0-9]{4}")
@@ -79,10 +79,8 @@ class Cell:
 
     @property
     def css(self) -> str:
-        classes = ["cell", f"state-{self.state}"]
-        statuses = {c["status"] for c in self.checks}
-        classes += [f"mark-{s}" for s in MARKED if s in statuses]
-        return " ".join(classes)
+        marks = {mark_class(c) for c in self.checks}
+        return " ".join(["cell", f"state-{self.state}", *sorted(marks)])
 
     @property
     def title(self) -> str:
@@ -93,8 +91,16 @@ class Cell:
         return "\n".join([f"{self.key}", what, *notes]).strip()
 
 
+def mark_class(check) -> str:
+    """How a failing check marks its cells: a source anomaly, a failed hard identity (a
+    possible extraction error) or a failed soft warning, each its own colour."""
+    if check["severity"] == "soft":
+        return "mark-soft"
+    return f"mark-{check['status']}"
+
+
 async def report_page(datasette, request):
-    site, year_text = request.url_vars["site"], request.url_vars["year"]
+    site, year_text = path_var(request, "site"), path_var(request, "year")
     db = datasette.get_database()
     if not YEAR.fullmatch(year_text):
         return await not_found(datasette, request, f"“{year_text}” 不是年度 / is not a year",
@@ -115,11 +121,14 @@ async def report_context(datasette, db, report: dict) -> dict:
     report_id = report["id"]
     stored = {r["key"]: dict(r) for r in (await db.execute(
         "select key, value, raw, state from report_cells where report_id = ?", [report_id])).rows}
-    checks = [dict(r, n=i + 1, rule_text=RULES.get(r["rule"], ""),
+    checks = [dict(r, rule_text=RULES.get(r["rule"], ""), mark=mark_class(r),
                    status_label=STATUS_LABELS.get(r["status"], r["status"]))
-              for i, r in enumerate((await db.execute(
+              for r in (await db.execute(
                   "select rule, scope, status, severity, detail from report_checks "
-                  "where report_id = ? order by rowid", [report_id])).rows)]
+                  "where report_id = ? order by rowid", [report_id])).rows]
+    marked = [c for c in checks if c["status"] in MARKED]
+    for n, check in enumerate(marked, start=1):
+        check["n"] = n
     query = datasette.urls.query(db.name, "cell_provenance")
     cells: dict[str, Cell] = {}
 
@@ -150,7 +159,7 @@ async def report_context(datasette, db, report: dict) -> dict:
                      "order by number", [report_id])).rows]
     return {
         "report": report, "database": db.name, "checks": checks,
-        "marked": [c for c in checks if c["status"] in MARKED],
+        "marked": marked,
         "hybrid": t2_template is not t3_template,
         "t2_template": t2_template.value, "t3_template": t3_template.value,
         "t2": [{"caption": b.caption, "measures": b.measures, "item_header": T2_ITEM_HEADER,
