@@ -270,8 +270,8 @@ def test_ids_and_slugs_link_to_the_pages(ds, facts):
     assert 'href="/-/report/huadu-shiling/2020"' in problems
     sites = get(ds, "/archive/sites").text
     assert 'href="/-/body/dg-qingxi"' in sites
-    checks = get(ds, "/archive/report_checks").text  # no site or year in the row: via the id
     report_id = facts.report_ids["huadu-shiling", 2020]
+    checks = get(ds, "/archive/report_checks", report_id=str(report_id)).text  # via the id
     assert f'href="/-/report/id/{report_id}"' in checks
     redirect = get(ds, f"/-/report/id/{report_id}")
     assert redirect.status_code == 302 and redirect.headers["location"] == "/-/report/huadu-shiling/2020"
