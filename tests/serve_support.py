@@ -10,8 +10,9 @@ severities and counts are what a crawl writes, not what a test supposes.
 
 Five sites, two runs: 凤岗镇 2019 and 2020 (template 2019), 狮岭镇 2020 (corpus 002: T3
 totals that do not add up — source anomalies — and a second, partial document in the same
-post), 赤坭镇 2020, 淮安市 2024 (the real PDF, template 2021), and 清溪镇 with no report but
-an attachment that failed to download (an open failure).
+post), 赤坭镇 2020 and 2021 (a hybrid: 2021 T2, 2019 T3), 淮安市 2024 (the real PDF,
+template 2021), and 清溪镇 with no report but an attachment that failed to download (an open
+failure).
 
 Example::
 
@@ -50,6 +51,19 @@ REPORTS = [
     ("huadu-chini", "003_11c4e88847043786.txt", 2020, 7101, 1, "赤坭镇2020年报.txt"),
     ("huaian", "huaian-2024.pdf", 2024, 9001, 2, "淮安市2024年年报.pdf"),
 ]
+# A hybrid, as real 2021-era reports are: corpus 000 with its T2 printed in the 2021 format
+# (the parser then calls the report 2021) while T3 keeps the 2019 single （六）其他处理 row.
+HYBRID = ("huadu-chini", "000_07f264319299b7d3.txt", 2021, 7102, 1, "赤坭镇2021年年报.txt")
+T2_2021_TEXT = ("第二十条第（一）项\n信息内容 本年制发件数 本年废止件数 现行有效件数\n规章 1 0 11\n"
+                "行政规范性文件 8 26 66\n第二十条第（五）项\n信息内容 本年处理决定数量\n"
+                "行政许可 447228\n第二十条第（六）项\n信息内容 本年处理决定数量\n行政处罚 3985758\n"
+                "行政强制 88283\n第二十条第（八）项\n信息内容 本年收费金额（单位：万元）\n"
+                "行政事业性收费 96171.6")
+T2_2021_CELLS = {"t2.regulations.issued": 1, "t2.regulations.repealed": 0,
+                 "t2.regulations.in_force": 11, "t2.normative_docs.issued": 8,
+                 "t2.normative_docs.repealed": 26, "t2.normative_docs.in_force": 66,
+                 "t2.licensing.decisions": 447228, "t2.penalty.decisions": 3985758,
+                 "t2.coercion.decisions": 88283, "t2.admin_fees.fee_amount_wan": 96171.6}
 # The second document of 狮岭镇's 2020 post: the report cut before section 三 (T2 only).
 SHILING_ANNEX = "狮岭镇2020年年报（附表一）.txt"
 FAILED_ATTACHMENT = ("dg-qingxi", 8001, 2020, "清溪镇2020年年报.pdf")
@@ -86,7 +100,7 @@ def build_archive(path: Path) -> ArchiveFacts:
         run_id = writer.start_run("crawl", {"site": crawled})
         assert run_id == run
         writer.upsert_sites(_site_entries(), run_id)
-        for site, corpus, year, post_id, report_run, name in REPORTS:
+        for site, corpus, year, post_id, report_run, name in [*REPORTS, HYBRID]:
             if report_run == run:
                 _add_report(writer, facts, site, corpus, year, post_id, run_id, name)
         if run == 1:
@@ -125,9 +139,24 @@ def _post_pages(writer, run_id, site, post_id, title, year):
     return host, detail_id, post
 
 
+def hybrid_document() -> tuple[bytes, dict]:
+    """The hybrid's bytes, and what it holds: corpus 000's golden cells with the 2021 T2."""
+    lines = (CORPUS / HYBRID[1]).read_text(encoding="utf-8").split("\n")
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith("二、主动公开"))
+    end = next(i for i, line in enumerate(lines) if line.strip().startswith("三、收到和处理"))
+    text = "\n".join([*lines[:start + 1], *T2_2021_TEXT.split("\n"), *lines[end:]])
+    golden = json.loads((GOLDEN / f"{HYBRID[1].rsplit('.', 1)[0]}.json").read_text())
+    cells = {k: v for k, v in golden["cells"].items() if not k.startswith("t2.")}
+    kept = {k: v for k, v in golden.items() if k != "sections"}  # section 二 was rewritten
+    return text.encode("utf-8"), {**kept, "template": "2021", "cells": {**T2_2021_CELLS, **cells}}
+
+
 def _add_report(writer, facts, site, corpus, year, post_id, run_id, name) -> None:
-    body = (CORPUS / corpus).read_bytes()
-    golden = json.loads((GOLDEN / f"{corpus.rsplit('.', 1)[0]}.json").read_text())
+    if (site, year) == (HYBRID[0], HYBRID[2]):
+        body, golden = hybrid_document()
+    else:
+        body = (CORPUS / corpus).read_bytes()
+        golden = json.loads((GOLDEN / f"{corpus.rsplit('.', 1)[0]}.json").read_text())
     title = TITLES.get((site, year), golden["title"])
     host, detail_id, post = _post_pages(writer, run_id, site, post_id, title, year)
     documents = [(name, body)]

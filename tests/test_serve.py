@@ -115,8 +115,8 @@ def test_last_run_changes_names_what_run_2_added(ds):
 def test_attachments_by_format(ds):
     counts = {(r["ext"], r["extraction_status"]): r["attachments"]
               for r in rows(ds, "attachments_by_format")}
-    # Four corpus texts and the annex were read, the PDF too; 清溪镇's PDF never arrived.
-    assert counts == {("txt", "ok"): 5, ("pdf", "ok"): 1, ("pdf", "not extracted"): 1}
+    # Four corpus texts, the hybrid and the annex were read, the PDF too; 清溪镇's never came.
+    assert counts == {("txt", "ok"): 6, ("pdf", "ok"): 1, ("pdf", "not extracted"): 1}
 
 
 def test_cell_provenance_follows_the_chain(ds, facts):

@@ -59,6 +59,18 @@ def test_report_page_prints_every_cell_as_stored(ds, facts, site, year, template
     assert f"{template}" in facts_text and str(year) in facts_text
 
 
+def test_a_hybrid_prints_each_table_in_its_own_template(ds, facts):
+    """赤坭镇 2021: T2 in the 2021 format, T3 with the 2019 single （六）其他处理 row."""
+    hybrid = page(ds, "/-/report/huadu-chini/2021")
+    expected = facts.golden["huadu-chini", 2021]["cells"]
+    assert {k: v for k, v in hybrid.values.items() if k in expected} == {
+        k: shown(v) for k, v in expected.items()}
+    assert len(hybrid.cells("t2")) == 10 and "本年制发件数" in hybrid.text("gk-t2")
+    assert hybrid.t3_rows() == T3_ROWS_2019 and "t3.other.total" in hybrid.values
+    assert "混合" in hybrid.text("gk-facts") and "T3 in the 2019" in hybrid.text("gk-facts")
+    assert "hybrid" not in page(ds, "/-/report/huaian/2024").text("gk-facts")
+
+
 def test_t2_blocks_and_t4_are_printed_as_the_templates(ds):
     p2019, p2021 = page(ds, "/-/report/dg-fenggang/2020"), page(ds, "/-/report/huaian/2024")
     captions = lambda p: [th.text_content() for th in p.tree.xpath(  # noqa: E731

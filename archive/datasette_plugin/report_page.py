@@ -140,15 +140,12 @@ async def report_context(datasette, db, report: dict) -> dict:
                               provenance=f"{query}?{urlencode({'report_id': report_id, 'key': key})}")
         return cells[key]
 
-    for check in checks:
-        check["keys"] = check_keys(check["rule"], check["scope"], report["template"],
-                                   check["detail"])
-        if check["status"] in MARKED:
-            for key in check["keys"]:
-                cell(key).checks.append(check)
     keys = set(stored)
     t2_template = template_of_table("t2", keys, report["template"])
     t3_template = template_of_table("t3", keys, report["template"])
+    for check in marked:  # T3-RES sums the result rows of the template T3 was printed in
+        for key in check_keys(check["rule"], check["scope"], t3_template.value, check["detail"]):
+            cell(key).checks.append(check)
     present_rows = {k.split(".")[1] for k in keys if k.startswith("t3.")}
     t3_rows = t3_printed_rows(t3_template, present_rows)
     documents = [dict(d) for d in (await db.execute(
