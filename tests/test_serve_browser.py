@@ -142,6 +142,10 @@ def test_read_a_report_from_the_home_page(server, tmp_path):
         plain = page.locator("td[data-key='t3.new_received.commercial']").evaluate(
             "e => getComputedStyle(e).backgroundColor")
         assert colour != plain  # the mark is visible, not only a class
+        for col in ("natural", "total"):  # the label columns span as printed: cells align
+            lefts = page.locator(f"table.gk-t3 td[data-key$='.{col}']").evaluate_all(
+                "els => els.map(e => Math.round(e.getBoundingClientRect().left))")
+            assert len(set(lefts)) == 1, (col, lefts)
         row_labels = page.locator("table.gk-t3 tbody tr").first.inner_text()
         assert row_labels.startswith("一、本年新收政府信息公开申请数量")
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)

@@ -80,7 +80,11 @@ def test_the_source_anomaly_of_2020_is_marked_where_the_rules_say(ds):
     assert [e.text for e in report.tree.xpath("//*[contains(@class,'gk-status')]//b")][2:] == [
         "0", "3", "0"]
     assert len(report.tree.xpath("//section[@id='checks']//li")) == 3
-    assert not page(ds, f"/-/report/{SITE}/2019").marked("mark-source_anomaly")
+    clean = page(ds, f"/-/report/{SITE}/2019")
+    assert not clean.marked("mark-source_anomaly")
+    documents = [r.xpath("./td")[1].text_content().strip() for r in clean.tree.xpath(
+        "//table[contains(@class,'gk-documents')]/tbody/tr")]
+    assert len(documents) == 2 and any(d.endswith(".html") for d in documents)  # post body
 
 
 def test_2022_the_report_and_its_annex_which_was_chosen_and_why(ds):
