@@ -11,6 +11,7 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,3 +79,15 @@ def stored_cells(db: Path, site: str, year: int) -> dict[str, tuple]:
 def expected_text(value, raw, state) -> str:
     """What a cell should show: its number, or its printed text when it holds none."""
     return shown(value) if value is not None else (raw or "").strip()
+
+
+def get(ds, path: str, **params):
+    """One request to the in-process datasette."""
+    return asyncio.run(ds.client.get(path, params=params or None))
+
+
+def page(ds, path: str) -> ReportPage:
+    """A page that must answer 200, parsed."""
+    response = get(ds, path)
+    assert response.status_code == 200, response.text[:500]
+    return ReportPage.parse(response.text)

@@ -8,7 +8,6 @@ archive file; which cells a source anomaly marks is derived here from report-sch
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 from archive.report.keys import T3_ROWS_2019, T3_ROWS_2021, all_keys
 from archive.serve import make_datasette
 from tests.crawl_support import crawl
-from tests.pages_support import ReportPage, expected_text, shown, stored_cells
+from tests.pages_support import ReportPage, expected_text, get, page, shown, stored_cells
 from tests.portal import Portal
 
 DOCUMENTS = Path(__file__).parent / "fixtures" / "documents"
@@ -39,16 +38,6 @@ def crawled(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def ds(crawled):
     return make_datasette(crawled)
-
-
-def get(ds, path: str, **params):
-    return asyncio.run(ds.client.get(path, params=params or None))
-
-
-def page(ds, path: str) -> ReportPage:
-    response = get(ds, path)
-    assert response.status_code == 200, response.text[:500]
-    return ReportPage.parse(response.text)
 
 
 def truth(year: int) -> dict:

@@ -7,7 +7,6 @@ derived here from report-schema.md's rules, not from the plugin's own function.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import random
 import re
@@ -19,7 +18,7 @@ from markupsafe import escape as markup_escape
 
 from archive.report.keys import T3_LABELS, T3_ROWS_2019, T3_ROWS_2021, all_keys
 from archive.serve import make_datasette
-from tests.pages_support import ReportPage, expected_text, shown, stored_cells
+from tests.pages_support import ReportPage, expected_text, get, page, shown, stored_cells
 from tests.serve_support import SHILING_ANNEX, build_archive
 
 
@@ -31,16 +30,6 @@ def facts(tmp_path_factory):
 @pytest.fixture(scope="module")
 def ds(facts):
     return make_datasette(facts.path)
-
-
-def get(ds, path: str, **params):
-    return asyncio.run(ds.client.get(path, params=params or None))
-
-
-def page(ds, path: str) -> ReportPage:
-    response = get(ds, path)
-    assert response.status_code == 200, response.text[:500]
-    return ReportPage.parse(response.text)
 
 
 @pytest.mark.parametrize("site, year, template, rows", [
