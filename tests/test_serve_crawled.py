@@ -16,7 +16,7 @@ import pytest
 from archive.report.keys import T3_ROWS_2019, T3_ROWS_2021, all_keys
 from archive.serve import make_datasette
 from tests.crawl_support import crawl
-from tests.pages_support import ReportPage, expected_text, get, page, shown, stored_cells
+from tests.pages_support import expected_text, get, page, shown, stored_cells
 from tests.portal import Portal
 
 DOCUMENTS = Path(__file__).parent / "fixtures" / "documents"
@@ -54,7 +54,8 @@ def test_report_page_shows_the_documents_numbers(ds, crawled, year, template, ro
              if v is not None and report.values[k] != shown(v)}
     assert not wrong
     stored = stored_cells(crawled, SITE, year)
-    assert {k: report.values[k] for k in stored} == {k: expected_text(*v) for k, v in stored.items()}
+    assert {k: report.values[k] for k in stored} == {
+        k: expected_text(*v) for k, v in stored.items()}
     assert report.t3_rows() == rows
     assert expected["title"] in report.text("gk-title")
 

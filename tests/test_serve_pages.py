@@ -119,7 +119,8 @@ def test_documents_chosen_and_why_with_the_others(ds, facts):
     rows = report.tree.xpath("//table[contains(@class,'gk-documents')]/tbody/tr")
     assert len(rows) == 2
     chosen = [r for r in rows if "gk-is-chosen" in (r.get("class") or "")]
-    assert len(chosen) == 1 and facts.attachment_names["huadu-shiling", 2020] in chosen[0].text_content()
+    assert len(chosen) == 1
+    assert facts.attachment_names["huadu-shiling", 2020] in chosen[0].text_content()
     other = [r for r in rows if r is not chosen[0]][0]
     assert SHILING_ANNEX in other.text_content()
     annex_sha = hashlib.sha256(facts.annex).hexdigest()
@@ -203,8 +204,8 @@ HOSTILE = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "'><sv
 
 def _hostile(rng: random.Random) -> str:
     """A random string of markup, quotes, template syntax and CJK, never a bare slash."""
-    parts = ["<", ">", '"', "'", "&", "{{", "}}", "{%", "%}", "<script>", "</script>", "javascript:",
-             "onerror=", "年报", "狮岭", "\\", "`", "=", " ", "#"]
+    parts = ["<", ">", '"', "'", "&", "{{", "}}", "{%", "%}", "<script>", "</script>",
+             "javascript:", "onerror=", "年报", "狮岭", "\\", "`", "=", " ", "#"]
     return "".join(rng.choice(parts) for _ in range(rng.randint(1, 12)))
 
 
@@ -227,7 +228,8 @@ def test_hostile_input_in_the_path_is_escaped_never_echoed(ds, seed):
 
 def test_health_page_per_site(ds):
     health = page(ds, "/-/health")
-    rows = {tr.get("data-site"): tr for tr in health.tree.xpath("//table[contains(@class,'gk-health')]/tbody/tr")}
+    rows = {tr.get("data-site"): tr
+            for tr in health.tree.xpath("//table[contains(@class,'gk-health')]/tbody/tr")}
     assert set(rows) == {"dg-fenggang", "dg-qingxi", "huadu-shiling", "huadu-chini", "huaian"}
     qingxi = rows["dg-qingxi"].text_content()
     assert "从未 / never" in qingxi and "1 http_error" in qingxi and "无 / none" in qingxi
@@ -235,7 +237,8 @@ def test_health_page_per_site(ds):
     assert "run 2" in shiling.text_content()
     assert shiling.xpath(".//a[@href='/-/report/huadu-shiling/2020']")
     assert rows["dg-fenggang"].xpath(".//a[@href='/-/report/dg-fenggang/2019']")
-    assert "this archive has no table: unassigned, alarms, site_health, probes" in health.tree.text_content()
+    absent = "this archive has no table: unassigned, alarms, site_health, probes"
+    assert absent in health.tree.text_content()
     answer = get(ds, "/-/health", _format="json").json()
     assert answer["sites"]["dg-qingxi"]["open_failures"] == {"http_error": 1}
 
@@ -248,7 +251,8 @@ def test_health_page_shows_the_tables_other_parts_add(facts, tmp_path):
     src.backup(dst := sqlite3.connect(copy))
     src.close()
     dst.execute("create table unassigned (id integer primary key, site text, title text, url text)")
-    dst.execute("insert into unassigned (site, title, url) values ('huaian', '<b>别处</b>的年报', 'http://x/')")
+    dst.execute("insert into unassigned (site, title, url) "
+                "values ('huaian', '<b>别处</b>的年报', 'http://x/')")
     dst.execute("create table alarms (id integer primary key, site text, kind text)")
     dst.commit()
     dst.close()
@@ -275,7 +279,8 @@ def test_ids_and_slugs_link_to_the_pages(ds, facts):
     checks = get(ds, "/archive/report_checks", report_id=str(report_id)).text  # via the id
     assert f'href="/-/report/id/{report_id}"' in checks
     redirect = get(ds, f"/-/report/id/{report_id}")
-    assert redirect.status_code == 302 and redirect.headers["location"] == "/-/report/huadu-shiling/2020"
+    assert redirect.status_code == 302
+    assert redirect.headers["location"] == "/-/report/huadu-shiling/2020"
 
 
 def test_canned_queries_hide_their_sql_by_default(ds):

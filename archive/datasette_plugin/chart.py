@@ -127,8 +127,9 @@ def series_svg(years: list[int], series: list[tuple[str, str]], values: dict) ->
         parts.append(f'<text x="{x0 + len(series) * bar / 2:.1f}" y="{TOP + plot_h + 16}" '
                      f'text-anchor="middle">{year}</text>')
         if not drawn:
-            parts.append(f'<text class="gap" data-year="{year}" x="{x0 + len(series) * bar / 2:.1f}" '
-                         f'y="{TOP + plot_h + 30}" text-anchor="middle" fill="#999">无</text>')
+            parts.append(f'<text class="gap" data-year="{year}" '
+                         f'x="{x0 + len(series) * bar / 2:.1f}" y="{TOP + plot_h + 30}" '
+                         f'text-anchor="middle" fill="#999">无</text>')
     for si, (key, label) in enumerate(series):
         x, y = LEFT + (si % 2) * LEGEND_COLUMN, legend_y + (si // 2) * LEGEND_ROW
         parts.append(f'<rect x="{x}" y="{y - 10}" width="10" height="10" '

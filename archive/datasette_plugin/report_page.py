@@ -20,13 +20,12 @@ from urllib.parse import urlencode
 
 from datasette.utils.asgi import Response
 
-from archive.datasette_plugin.layout import (RULES, SECTION_HEADINGS, STATUS_LABELS, T2_ITEM_HEADER,
-                                             T3_APPLICANTS, T3_ORGANISATIONS, T4_COLUMNS,
-                                             T4_LABELS, T4_OUTCOME_LABELS, T4_SUIT,
-                                             T4_SUIT_GROUPS, check_keys, t2_blocks, t3_header,
-                                             t3_label_cells, t3_printed_rows, template_of_table)
+from archive.datasette_plugin.layout import (
+    RULES, SECTION_HEADINGS, STATUS_LABELS, T2_ITEM_HEADER, T3_APPLICANTS, T3_ORGANISATIONS,
+    T4_COLUMNS, T4_LABELS, T4_OUTCOME_LABELS, T4_SUIT, T4_SUIT_GROUPS, check_keys, t2_blocks,
+    t3_header, t3_label_cells, t3_printed_rows, template_of_table)
 from archive.datasette_plugin.pages import body_path, not_found, path_var
-from archive.report.keys import T3_COLS, T4_GROUPS, T4_OUTCOMES, Template
+from archive.report.keys import T3_COLS, T4_GROUPS, T4_OUTCOMES
 
 YEAR = re.compile(r"[0-9]{4}")
 MARKED = ("failed", "source_anomaly")
@@ -86,7 +85,7 @@ class Cell:
     def title(self) -> str:
         what = {"missing": "未找到 / not found in the document",
                 "value": ""}.get(self.state, f"原文 / printed: {self.raw!r} ({self.state})")
-        notes = [f"{c['rule']} {c['scope']}: {STATUS_LABELS[c['status']]} — {RULES.get(c['rule'], '')}"
+        notes = [f"{c['rule']} {c['scope']}: {c['status_label']} — {c['rule_text']}"
                  + (f" ({c['detail']})" if c["detail"] else "") for c in self.checks]
         return "\n".join([f"{self.key}", what, *notes]).strip()
 
@@ -135,9 +134,9 @@ async def report_context(datasette, db, report: dict) -> dict:
     def cell(key: str) -> Cell:
         if key not in cells:
             found = stored.get(key, {})
+            link = urlencode({"report_id": report_id, "key": key})
             cells[key] = Cell(key, found.get("value"), found.get("raw"),
-                              found.get("state", "missing"),
-                              provenance=f"{query}?{urlencode({'report_id': report_id, 'key': key})}")
+                              found.get("state", "missing"), provenance=f"{query}?{link}")
         return cells[key]
 
     keys = set(stored)
@@ -174,7 +173,6 @@ async def report_context(datasette, db, report: dict) -> dict:
         "sections": sections, "documents": documents,
         "is_pdf": (report.get("head") or b"").startswith(b"%PDF"),
         "links": _links(datasette, db.name, report),
-        "template_2021": Template.T2021.value,
     }
 
 
