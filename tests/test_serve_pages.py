@@ -89,6 +89,7 @@ def test_source_anomalies_are_marked_on_their_cells_with_the_rule(ds, facts):
     assert not report.marked("mark-failed") and not report.marked("mark-soft")
     assert [e.text for e in report.tree.xpath("//*[contains(@class,'gk-status')]//b")][2:] == [
         "0", "3", "0"]  # hard failed, source anomalies, soft warnings: apart
+    assert "原文不一致 / source anomaly" in report.text("gk-report-status")
     listed = report.text("gk-checks")
     for check in anomalies:
         assert check["detail"] in listed
@@ -237,32 +238,56 @@ def test_health_page_per_site(ds):
     assert "run 2" in shiling.text_content()
     assert shiling.xpath(".//a[@href='/-/report/huadu-shiling/2020']")
     assert rows["dg-fenggang"].xpath(".//a[@href='/-/report/dg-fenggang/2019']")
-    absent = "this archive has no table: unassigned, alarms, site_health, probes"
+    absent = "this archive has no table: unassigned_reports, site_runs, probes"
     assert absent in health.tree.text_content()
     answer = get(ds, "/-/health", _format="json").json()
     assert answer["sites"]["dg-qingxi"]["open_failures"] == {"http_error": 1}
 
 
+# The tables of issue 13 (m006) and issue 15 (m007), as their branches create them.
+OTHER_BRANCHES_DDL = """
+CREATE TABLE unassigned_reports (url TEXT PRIMARY KEY, body TEXT NOT NULL, title TEXT NOT NULL,
+    year INTEGER, column_url TEXT NOT NULL, seen_by_site TEXT NOT NULL,
+    first_run INTEGER NOT NULL REFERENCES runs(id), last_run INTEGER NOT NULL REFERENCES runs(id));
+CREATE TABLE site_runs (run_id INTEGER NOT NULL REFERENCES runs(id), site TEXT NOT NULL,
+    full_listing INTEGER NOT NULL, status TEXT NOT NULL, reports INTEGER NOT NULL,
+    new_reports INTEGER NOT NULL, errors INTEGER NOT NULL, listed INTEGER, shells INTEGER,
+    alarms TEXT NOT NULL DEFAULT '[]', PRIMARY KEY (run_id, site));
+CREATE TABLE probes (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id),
+    site TEXT NOT NULL, probed_at TEXT NOT NULL, state TEXT NOT NULL, url TEXT NOT NULL,
+    final_url TEXT, http_status INTEGER, sid TEXT, report_categories TEXT NOT NULL DEFAULT '[]',
+    tree_categories INTEGER, search_jsonp_url TEXT, site_name TEXT, detail TEXT,
+    fetch_id INTEGER REFERENCES fetches(id));
+INSERT INTO unassigned_reports VALUES ('http://x/1', '某局', '<b>别处</b>的年报', 2020,
+    'http://x/', 'huaian', 1, 2);
+INSERT INTO site_runs VALUES (1, 'huaian', 1, 'ok', 1, 1, 0, 10, 1, '[]');
+INSERT INTO site_runs VALUES (2, 'huaian', 1, 'error', 0, 0, 0, 0, 1,
+    '[{"kind": "silent", "message": "had 1 annual reports in run 1, lists none now"}]');
+INSERT INTO probes (run_id, site, probed_at, state, url) VALUES (2, 'huaian', 'now', 'ok', 'u');
+"""
+
+
 def test_health_page_shows_the_tables_other_parts_add(facts, tmp_path):
-    """``unassigned`` (issue 13) and ``alarms`` (issue 15) come from other branches' migrations:
-    here they are created by hand on a copy, only to show the page renders them when present."""
+    """``unassigned_reports`` (issue 13) and ``site_runs``/``probes`` (issue 15) come from
+    other branches' migrations: created here on a copy with their DDL, only to show that the
+    page renders them when present."""
     copy = tmp_path / "copy.db"
     src = sqlite3.connect(facts.path)
     src.backup(dst := sqlite3.connect(copy))
     src.close()
-    dst.execute("create table unassigned (id integer primary key, site text, title text, url text)")
-    dst.execute("insert into unassigned (site, title, url) "
-                "values ('huaian', '<b>别处</b>的年报', 'http://x/')")
-    dst.execute("create table alarms (id integer primary key, site text, kind text)")
-    dst.commit()
+    dst.executescript(OTHER_BRANCHES_DDL)
     dst.close()
     health = page(make_datasette(copy), "/-/health")
-    [table] = health.tree.xpath("//table[@data-table='unassigned']")
+    [table] = health.tree.xpath("//table[@data-table='unassigned_reports']")
     assert "<b>别处</b>的年报" in table.text_content() and not table.xpath(".//b")
-    assert health.tree.xpath("//*[@id='alarms']") and "no table: site_health, probes" in \
-        health.tree.text_content()
+    [alarms] = health.tree.xpath("//table[@data-table='site_runs']")
+    assert len(alarms.xpath(".//tbody/tr")) == 1  # only runs with alarms
+    assert "this archive has no table" not in health.tree.text_content()
     huaian = health.tree.xpath("//tr[@data-site='huaian']")[0]
-    assert [td.text_content() for td in huaian.xpath("./td")[-2:]] == ["1", "0"]  # per site
+    assert "silent: had 1 annual reports in run 1, lists none now" in \
+        huaian.xpath(".//td[@class='gk-alarms']")[0].text_content()
+    assert [td.text_content() for td in huaian.xpath("./td")[-2:]] == ["1", "1"]  # per site
+    assert "gk-unhealthy" in huaian.get("class")
 
 
 def test_ids_and_slugs_link_to_the_pages(ds, facts):
@@ -313,3 +338,29 @@ def test_the_archive_is_what_the_project_writes(facts):
     severities = {s for (s,) in conn.execute("select distinct severity from report_checks")}
     conn.close()
     assert counts == (0, 3, 0) and states == {"value", "blank"} and severities == {"hard", "soft"}
+
+
+def test_health_page_shows_what_archive_status_adds(ds, monkeypatch):
+    """Issue 15 extends ``archive_status`` (status, last new report, streaks, probe): stood
+    in for here by wrapping this branch's function, to show the page renders those keys."""
+    import importlib
+
+    from archive.status import archive_status
+
+    health_page = importlib.import_module("archive.datasette_plugin.health_page")
+
+    def extended(conn):
+        sites = archive_status(conn)
+        for site in sites.values():
+            site.update(status="error", zero_streak=2, error_streak=3,
+                        last_new_report={"run": 1, "finished_at": "x", "title": "某年报"},
+                        probe={"state": "no_report_category", "at": "x", "detail": ""})
+        return sites
+
+    monkeypatch.setattr(health_page, "archive_status", extended)
+    health = page(ds, "/-/health")
+    headers = [th.text_content()
+               for th in health.tree.xpath("//table[contains(@class,'gk-health')]//th")]
+    assert "状态 / status" in headers and "探测 / probe" in headers
+    row = health.tree.xpath("//tr[@data-site='huaian']")[0].text_content()
+    assert "no_report_category" in row and "run 1: 某年报" in row and "error" in row

@@ -1,11 +1,13 @@
 """``/-/health``: per site its last success, reports per year, open failures, and whatever
-the archive holds of unassigned reports, probes and alarms.
+the archive holds of unassigned reports, alarms and probes.
 
 The per-site figures are :func:`archive.status.archive_status` (what ``gkarchive status``
 prints), read through datasette's read-only connection, plus the structured reports per
-year. The tables other parts of the project add — ``unassigned`` (reports found but not
-assigned to a configured body), ``alarms``, ``site_health`` and ``probes`` — are shown when
-the archive has them (all their columns, newest first) and simply absent when it has not.
+year; any further per-site key it returns (status, last new report, streaks, probe) is shown
+too. The tables other parts of the project add are shown when the archive has them and named
+as absent when it has not: ``unassigned_reports`` (reports in a shared column that no
+configured body claims, migration m006), ``site_runs`` (per site and run; the latest run's
+``alarms``, m007) and ``probes`` (m007).
 
 Example::
 
@@ -14,42 +16,63 @@ Example::
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+
 from datasette.utils.asgi import Response
 
 from archive.datasette_plugin.pages import body_path, report_path
 from archive.status import archive_status
 
+
+@dataclass(frozen=True)
+class OptionalTable:
+    """A table another part of gkarchive adds: its title, the column naming the site, the
+    rows worth showing."""
+
+    title: str
+    site_column: str
+    where: str = "1"
+
+
 OPTIONAL_TABLES = {
-    "unassigned": "未归属的年报 / Unassigned reports",
-    "alarms": "告警 / Alarms",
-    "site_health": "站点健康记录 / Site health",
-    "probes": "站点探测 / Probes",
+    "unassigned_reports": OptionalTable("未归属的年报 / Unassigned reports", "seen_by_site"),
+    "site_runs": OptionalTable("告警 / Alarms (site_runs)", "site", "alarms <> '[]'"),
+    "probes": OptionalTable("站点探测 / Probes", "site"),
 }
 ROWS_SHOWN = 200
+LATEST_ALARMS = """select site, alarms from site_runs s
+where run_id = (select max(run_id) from site_runs t where t.site = s.site)"""
 
 
 def _health(conn) -> dict:
     """Everything the page shows, read in one go on a read-only connection."""
     sites = archive_status(conn)
-    for slug, year, report_id in conn.execute(
-            "select site, year, id from reports order by site, year"):
+    for slug, year in conn.execute("select site, year from reports order by site, year"):
         if slug in sites:
-            sites[slug].setdefault("built", {})[year] = report_id
+            sites[slug].setdefault("built", []).append(year)
     present = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
-    extra = []
-    for name, title in OPTIONAL_TABLES.items():
-        if name not in present:
-            continue
-        columns = [r[1] for r in conn.execute(f'pragma table_info("{name}")')]
-        total = conn.execute(f'select count(*) from "{name}"').fetchone()[0]
-        rows = conn.execute(f'select * from "{name}" order by rowid desc limit {ROWS_SHOWN}')
-        by_site = {}
-        if "site" in columns:
-            by_site = dict(conn.execute(f'select site, count(*) from "{name}" group by site'))
-        extra.append({"name": name, "title": title, "columns": columns, "total": total,
-                      "rows": [list(r) for r in rows], "per_site": "site" in columns,
-                      "by_site": by_site})
-    return {"sites": sites, "extra": extra}
+    if "site_runs" in present:
+        for slug, alarms in conn.execute(LATEST_ALARMS):
+            if slug in sites:
+                sites[slug]["alarms"] = json.loads(alarms or "[]")
+    return {"sites": sites, "extra": [_table(conn, name, table)
+                                      for name, table in OPTIONAL_TABLES.items()
+                                      if name in present]}
+
+
+def _table(conn, name: str, table: OptionalTable) -> dict:
+    columns = [r[1] for r in conn.execute(f'pragma table_info("{name}")')]
+    total = conn.execute(f'select count(*) from "{name}" where {table.where}').fetchone()[0]
+    rows = conn.execute(f'select * from "{name}" where {table.where} '
+                        f'order by rowid desc limit {ROWS_SHOWN}')
+    by_site = {}
+    if table.site_column in columns:
+        by_site = dict(conn.execute(f'select "{table.site_column}", count(*) from "{name}" '
+                                    f'where {table.where} group by 1'))
+    return {"name": name, "title": table.title, "columns": columns, "total": total,
+            "rows": [list(r) for r in rows], "per_site": table.site_column in columns,
+            "by_site": by_site}
 
 
 async def health_page(datasette, request):
@@ -58,11 +81,13 @@ async def health_page(datasette, request):
     for slug, site in health["sites"].items():
         site["body_url"] = datasette.urls.path(body_path(slug))
         site["built"] = [(year, datasette.urls.path(report_path(slug, year)))
-                         for year in sorted(site.get("built", {}))]
+                         for year in site.get("built", [])]
         site["reports"] = sorted(site["reports"].items(), key=lambda kv: kv[0] or 0)
     if request.args.get("_format") == "json":
         return Response.json({"sites": health["sites"],
                               "tables": {t["name"]: t["total"] for t in health["extra"]}},
                              default=str)
+    present = [t["name"] for t in health["extra"]]
     return Response.html(await datasette.render_template("gk_health.html", {
-        **health, "database": db.name, "optional": OPTIONAL_TABLES}, request=request))
+        **health, "database": db.name, "has_alarms": "site_runs" in present,
+        "absent": [name for name in OPTIONAL_TABLES if name not in present]}, request=request))

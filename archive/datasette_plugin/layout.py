@@ -72,6 +72,11 @@ RULES = {
     "W-CARRY": "警告：本年上年结转 = 上一年度结转下年度 / warning: carried_over of this year = "
                "carried_forward of the year before",
 }
+# report_overview.status (migration m008), the first that applies.
+REPORT_STATUS_LABELS = {
+    "unreadable": "无法读取 / unreadable", "hard_checks_failed": "硬校验失败 / hard checks failed",
+    "source_anomaly": "原文不一致 / source anomaly", "incomplete": "缺格 / incomplete",
+    "soft_checks_failed": "警告未通过 / soft warnings failed", "ok": "完整 / ok"}
 STATUS_LABELS = {"failed": "校验失败 / failed", "source_anomaly": "原文不一致 / source anomaly",
                  "not_assessable": "无法校验 / not assessable", "ok": "通过 / ok"}
 

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from datasette.utils.asgi import Response
 
 from archive.datasette_plugin.layout import (
-    RULES, SECTION_HEADINGS, STATUS_LABELS, T2_ITEM_HEADER, T3_APPLICANTS, T3_ORGANISATIONS,
+    REPORT_STATUS_LABELS, RULES, SECTION_HEADINGS, STATUS_LABELS, T2_ITEM_HEADER, T3_APPLICANTS, T3_ORGANISATIONS,
     T4_COLUMNS, T4_LABELS, T4_OUTCOME_LABELS, T4_SUIT, T4_SUIT_GROUPS, check_keys, t2_blocks,
     t3_header, t3_label_cells, t3_printed_rows, template_of_table)
 from archive.datasette_plugin.pages import body_path, not_found, path_var
@@ -31,7 +31,8 @@ YEAR = re.compile(r"[0-9]{4}")
 MARKED = ("failed", "source_anomaly")
 
 REPORT_SQL = """select r.*, s.name as site_name, s.region, p.title as post_title, p.url as post_url,
-       p.publish_date, substr(b.content, 1, 5) as head
+       p.publish_date, substr(b.content, 1, 5) as head,
+       (select o.status from report_overview o where o.report_id = r.id) as status
 from reports r join sites s on s.slug = r.site
 left join posts p on p.site = r.site and p.post_id = r.post_id
 left join blobs b on b.sha256 = r.source_sha256
@@ -155,6 +156,7 @@ async def report_context(datasette, db, report: dict) -> dict:
                      "order by number", [report_id])).rows]
     return {
         "report": report, "database": db.name, "checks": checks,
+        "status_label": REPORT_STATUS_LABELS.get(report["status"], report["status"]),
         "marked": marked,
         "hybrid": t2_template is not t3_template,
         "t2_template": t2_template.value, "t3_template": t3_template.value,
