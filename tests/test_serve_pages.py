@@ -227,6 +227,12 @@ def test_hostile_input_in_the_path_is_escaped_never_echoed(ds, seed):
             assert "49" not in message.text_content()
 
 
+def test_a_long_path_is_quoted_short(ds):
+    response = get(ds, "/-/body/" + "年" * 5000)
+    assert response.status_code == 404 and "年" * 80 + "…" in response.text
+    assert "年" * 81 not in response.text
+
+
 def test_health_page_per_site(ds):
     health = page(ds, "/-/health")
     rows = {tr.get("data-site"): tr

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from archive.datasette_plugin.chart import series_svg
 from archive.datasette_plugin.layout import T3_RESULTS_HEADING, T4_LABELS, T4_OUTCOME_LABELS
-from archive.datasette_plugin.pages import not_found, path_var, report_path
+from archive.datasette_plugin.pages import not_found, path_var, quoted, report_path
 from archive.report.keys import T3_LABELS, T4_GROUPS
 
 FIGURES = [("t3.new_received.total", T3_LABELS["new_received"]),
@@ -39,7 +39,8 @@ async def body_page(datasette, request):
     body = (await db.execute("select slug, name, region from sites where slug = ?",
                              [site])).first()
     if body is None:
-        return await not_found(datasette, request, f"没有站点 “{site}” / no site “{site}”")
+        return await not_found(datasette, request,
+                               f"没有站点 {quoted(site)} / no site {quoted(site)}")
     reports: dict[int, dict] = {}
     for row in (await db.execute(REPORTS_SQL, [site])).rows:
         report = reports.setdefault(row["year"], {**dict(row), "figures": {}})

@@ -20,6 +20,11 @@ def path_var(request, name: str) -> str:
     return unquote(request.url_vars[name])
 
 
+def quoted(text: str, limit: int = 80) -> str:
+    """Path text as a message quotes it: at most ``limit`` characters (escaped by the page)."""
+    return f"“{text[:limit]}{'…' if len(text) > limit else ''}”"
+
+
 def report_path(site: str, year: int) -> str:
     return f"/-/report/{quote(str(site), safe='')}/{int(year)}"
 

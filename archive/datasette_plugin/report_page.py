@@ -24,7 +24,7 @@ from archive.datasette_plugin.layout import (
     REPORT_STATUS_LABELS, RULES, SECTION_HEADINGS, STATUS_LABELS, T2_ITEM_HEADER, T3_APPLICANTS, T3_ORGANISATIONS,
     T4_COLUMNS, T4_LABELS, T4_OUTCOME_LABELS, T4_SUIT, T4_SUIT_GROUPS, check_keys, t2_blocks,
     t3_header, t3_label_cells, t3_printed_rows, template_of_table)
-from archive.datasette_plugin.pages import body_path, not_found, path_var
+from archive.datasette_plugin.pages import body_path, not_found, path_var, quoted
 from archive.report.keys import T3_COLS, T4_GROUPS, T4_OUTCOMES
 
 YEAR = re.compile(r"[0-9]{4}")
@@ -103,13 +103,14 @@ async def report_page(datasette, request):
     site, year_text = path_var(request, "site"), path_var(request, "year")
     db = datasette.get_database()
     if not YEAR.fullmatch(year_text):
-        return await not_found(datasette, request, f"“{year_text}” 不是年度 / is not a year",
+        return await not_found(datasette, request, f"{quoted(year_text)} 不是年度 / is not a year",
                                site=site)
     report = (await db.execute(REPORT_SQL, {"site": site, "year": int(year_text)})).first()
     if report is None:
         known = (await db.execute("select name from sites where slug = ?", [site])).first()
         if known is None:
-            return await not_found(datasette, request, f"没有站点 “{site}” / no site “{site}”")
+            return await not_found(datasette, request,
+                                   f"没有站点 {quoted(site)} / no site {quoted(site)}")
         return await not_found(datasette, request, f"{known['name']}（{site}）没有 {year_text} "
                                f"年的年报 / has no report for {year_text}", site=site)
     context = await report_context(datasette, db, dict(report))
