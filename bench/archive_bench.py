@@ -222,6 +222,16 @@ def query_params(facts: ArchiveFacts) -> dict[str, list[dict]]:
             "search_reports": [{"q": "政府信息公开"}, {"q": "年报"}]}
 
 
+def page_urls(path: Path, facts: ArchiveFacts) -> dict[str, str]:
+    """The report page of the middle report, its body's page and the health page."""
+    middle = facts.report_ids[len(facts.report_ids) // 2]
+    conn = sqlite3.connect(path)
+    site, year = conn.execute("SELECT site, year FROM reports WHERE id = ?", [middle]).fetchone()
+    conn.close()
+    return {"page /-/report": f"/-/report/{site}/{year}", "page /-/body": f"/-/body/{site}",
+            "page /-/health": "/-/health"}
+
+
 @dataclass
 class QueryTiming:
     name: str
@@ -264,6 +274,13 @@ def time_canned_queries(path: Path, facts: ArchiveFacts, repeat: int = 5) -> lis
                     times.append((time.perf_counter() - start) * 1000)
                 rows = len(response.json()) if response.status_code == 200 else 0
                 timings.append(QueryTiming(name, variant, response.status_code, rows, times))
+        for name, url in page_urls(path, facts).items():  # the plugin's pages (HTML)
+            times = []
+            for _ in range(repeat + 1):
+                start = time.perf_counter()
+                response = await ds.client.get(url)
+                times.append((time.perf_counter() - start) * 1000)
+            timings.append(QueryTiming(name, {}, response.status_code, 0, times[1:]))
         return timings
 
     return asyncio.run(run())
