@@ -25,7 +25,7 @@ from archive.datasette_plugin.layout import (
     T4_COLUMNS, T4_LABELS, T4_OUTCOME_LABELS, T4_SUIT, T4_SUIT_GROUPS, check_keys, t2_blocks,
     t3_header, t3_label_cells, t3_printed_rows, template_of_table)
 from archive.datasette_plugin.pages import body_path, not_found, path_var, quoted
-from archive.report.keys import T3_COLS, T4_GROUPS, T4_OUTCOMES
+from archive.report.keys import T3_COLS, T4_GROUPS, T4_OUTCOMES, Template
 
 YEAR = re.compile(r"[0-9]{4}")
 MARKED = ("failed", "source_anomaly")
@@ -118,49 +118,67 @@ async def report_page(datasette, request):
                                                          request=request))
 
 
+class CellBook:
+    """The report's stored cells, each made a :class:`Cell` once, the first time it is printed."""
+
+    def __init__(self, stored: dict[str, dict], provenance: str, report_id: int):
+        self.stored, self.provenance, self.report_id = stored, provenance, report_id
+        self.cells: dict[str, Cell] = {}
+
+    def __call__(self, key: str) -> Cell:
+        if key not in self.cells:
+            found = self.stored.get(key, {})
+            link = urlencode({"report_id": self.report_id, "key": key})
+            self.cells[key] = Cell(key, found.get("value"), found.get("raw"),
+                                   found.get("state", "missing"),
+                                   provenance=f"{self.provenance}?{link}")
+        return self.cells[key]
+
+
+async def _rows(db, sql: str, params) -> list[dict]:
+    return [dict(r) for r in (await db.execute(sql, params)).rows]
+
+
 async def report_context(datasette, db, report: dict) -> dict:
     report_id = report["id"]
-    stored = {r["key"]: dict(r) for r in (await db.execute(
-        "select key, value, raw, state from report_cells where report_id = ?", [report_id])).rows}
+    stored = {r["key"]: r for r in await _rows(
+        db, "select key, value, raw, state from report_cells where report_id = ?", [report_id])}
     checks = [dict(r, rule_text=RULES.get(r["rule"], ""), mark=mark_class(r),
                    status_label=STATUS_LABELS.get(r["status"], r["status"]))
-              for r in (await db.execute(
-                  "select rule, scope, status, severity, detail from report_checks "
-                  "where report_id = ? order by rowid", [report_id])).rows]
+              for r in await _rows(db, "select rule, scope, status, severity, detail from "
+                                   "report_checks where report_id = ? order by rowid", [report_id])]
     marked = [c for c in checks if c["status"] in MARKED]
+    cell = CellBook(stored, datasette.urls.query(db.name, "cell_provenance"), report_id)
+    t2_template = template_of_table("t2", set(stored), report["template"])
+    t3_template = template_of_table("t3", set(stored), report["template"])
     for n, check in enumerate(marked, start=1):
-        check["n"] = n
-    query = datasette.urls.query(db.name, "cell_provenance")
-    cells: dict[str, Cell] = {}
-
-    def cell(key: str) -> Cell:
-        if key not in cells:
-            found = stored.get(key, {})
-            link = urlencode({"report_id": report_id, "key": key})
-            cells[key] = Cell(key, found.get("value"), found.get("raw"),
-                              found.get("state", "missing"), provenance=f"{query}?{link}")
-        return cells[key]
-
-    keys = set(stored)
-    t2_template = template_of_table("t2", keys, report["template"])
-    t3_template = template_of_table("t3", keys, report["template"])
-    for check in marked:  # T3-RES sums the result rows of the template T3 was printed in
+        check["n"] = n  # T3-RES sums the result rows of the template T3 was printed in
         for key in check_keys(check["rule"], check["scope"], t3_template.value, check["detail"]):
             cell(key).checks.append(check)
-    present_rows = {k.split(".")[1] for k in keys if k.startswith("t3.")}
-    t3_rows = t3_printed_rows(t3_template, present_rows)
-    documents = [dict(d) for d in (await db.execute(
-        DOCUMENTS_SQL, {"site": report["site"], "year": report["year"]})).rows]
-    sections = [{"number": r["number"], "heading": SECTION_HEADINGS.get(r["number"], r["number"]),
-                 "text": r["text"]} for r in (await db.execute(
-                     "select number, text from report_sections where report_id = ? "
-                     "order by number", [report_id])).rows]
+    sections = await _rows(db, "select number, text from report_sections where report_id = ? "
+                           "order by number", [report_id])
+    tables = _tables(cell, t2_template, t3_template)  # makes every printed cell
     return {
-        "report": report, "database": db.name, "checks": checks,
+        "report": report, "database": db.name, "checks": checks, "marked": marked,
         "status_label": REPORT_STATUS_LABELS.get(report["status"], report["status"]),
-        "marked": marked,
         "hybrid": t2_template is not t3_template,
         "t2_template": t2_template.value, "t3_template": t3_template.value,
+        **tables,
+        "missing_cells": sorted(k for k, c in cell.cells.items() if c.state == "missing"),
+        "sections": [dict(s, heading=SECTION_HEADINGS.get(s["number"], s["number"]))
+                     for s in sections],
+        "documents": await _rows(db, DOCUMENTS_SQL, {"site": report["site"],
+                                                     "year": report["year"]}),
+        "is_pdf": (report.get("head") or b"").startswith(b"%PDF"),
+        "links": _links(datasette, db.name, report),
+    }
+
+
+def _tables(cell: CellBook, t2_template: Template, t3_template: Template) -> dict:
+    """T2, T3 and T4 as printed, every value cell from ``cell``."""
+    present_rows = {k.split(".")[1] for k in cell.stored if k.startswith("t3.")}
+    t3_rows = t3_printed_rows(t3_template, present_rows)
+    return {
         "t2": [{"caption": b.caption, "measures": b.measures, "item_header": T2_ITEM_HEADER,
                 "rows": [(label, [cell(f"t2.{row}.{m.key}") for m in b.measures])
                          for row, label in b.rows]} for b in t2_blocks(t2_template)],
@@ -172,10 +190,6 @@ async def report_context(datasette, db, report: dict) -> dict:
         "t4_suit_groups": [T4_SUIT_GROUPS[g] for g in T4_GROUPS[1:]],
         "t4_outcomes": [T4_OUTCOME_LABELS[o] for o in T4_OUTCOMES],
         "t4": [cell(f"t4.{g}.{o}") for g, o in T4_COLUMNS],
-        "missing_cells": sorted(k for k, c in cells.items() if c.state == "missing"),
-        "sections": sections, "documents": documents,
-        "is_pdf": (report.get("head") or b"").startswith(b"%PDF"),
-        "links": _links(datasette, db.name, report),
     }
 
 
