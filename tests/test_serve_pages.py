@@ -248,6 +248,23 @@ def test_health_page_per_site(ds):
     assert absent in health.tree.text_content()
     answer = get(ds, "/-/health", _format="json").json()
     assert answer["sites"]["dg-qingxi"]["open_failures"] == {"http_error": 1}
+    assert list(rows)[0] == "dg-qingxi"  # the site needing attention first
+    assert "5 sites, 1 needing attention" in health.text("gk-paging")
+
+
+def test_health_page_pages_thousands_of_sites(facts, tmp_path, monkeypatch):
+    import importlib
+
+    health_page = importlib.import_module("archive.datasette_plugin.health_page")
+    monkeypatch.setattr(health_page, "SITES_PER_PAGE", 2)
+    ds = make_datasette(facts.path)
+    first, last = page(ds, "/-/health"), page(ds, "/-/health?page=3")
+    sites = lambda p: p.tree.xpath("//table[contains(@class,'gk-health')]/tbody/tr/@data-site")  # noqa: E731
+    assert sites(first) == ["dg-qingxi", "dg-fenggang"] and sites(last) == ["huaian"]
+    assert first.tree.xpath("//a[@rel='next']/@href") == ["?page=2"]
+    assert not last.tree.xpath("//a[@rel='next']") and "page 3 of 3" in last.text("gk-paging")
+    assert sites(page(ds, "/-/health?page=99")) == ["huaian"]  # past the end: the last page
+    assert sites(page(ds, "/-/health?page=x")) == sites(first)
 
 
 # The tables of issue 13 (m006) and issue 15 (m007), as their branches create them.
