@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 
 from datasette.utils.asgi import Response
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from archive.datasette_plugin.pages import body_path, report_path
 from archive.status import archive_status
@@ -80,23 +80,24 @@ def _table(conn, name: str, table: OptionalTable) -> dict:
 async def health_page(datasette, request):
     db = datasette.get_database()
     health = await db.execute_fn(_health)
-    for slug, site in health["sites"].items():
-        site["body_url"] = datasette.urls.path(body_path(slug))
-        site["built"] = [(year, datasette.urls.path(report_path(slug, year)))
-                         for year in site.get("built", [])]
+    for site in health["sites"].values():
         site["reports"] = sorted(site["reports"].items(), key=lambda kv: kv[0] or 0)
-        # Formatted here, not in the template: a loop per year and site costs seconds in
-        # datasette's async Jinja on thousands of sites.
-        site["reports_text"] = ", ".join(f"{'?' if y is None else y}: {n}"
-                                         for y, n in site["reports"])
-        site["built_html"] = Markup(", ").join(Markup('<a href="{}">{}</a>').format(url, year)
-                                               for year, url in site["built"])
+        site.setdefault("built", [])
     if request.args.get("_format") == "json":
         return Response.json({"sites": health["sites"],
                               "tables": {t["name"]: t["total"] for t in health["extra"]}},
                              default=str)
     present = [t["name"] for t in health["extra"]]
     shown, paging = _page(health["sites"], request.args.get("page"))
+    for slug, site in shown.items():
+        # Formatted here, not in the template: a loop per year and site costs seconds in
+        # datasette's async Jinja on thousands of sites.
+        site["body_url"] = datasette.urls.path(body_path(slug))
+        site["reports_text"] = ", ".join(f"{'?' if y is None else y}: {n}"
+                                         for y, n in site["reports"])
+        site["built_html"] = Markup(", ".join(
+            f'<a href="{escape(datasette.urls.path(report_path(slug, year)))}">{int(year)}</a>'
+            for year in site["built"]))
     return Response.html(await datasette.render_template("gk_health.html", {
         **health, "sites": shown, "paging": paging, "database": db.name,
         "has_alarms": "site_runs" in present,
