@@ -10,6 +10,7 @@ Example::
 
 from __future__ import annotations
 
+from archive.datasette_plugin.layout import T3_COL_LABELS, T4_OUTCOME_LABELS
 from archive.datasette_plugin.queries import CANNED_QUERIES
 
 SOURCE = "各地政府信息公开平台（gkmlpt）/ gkmlpt disclosure portals listed in config/sites.toml"
@@ -34,6 +35,14 @@ def _table(title: str, description: str, columns: dict[str, str], *, facets=(), 
     return meta
 
 
+# The three kinds of failing check (migration m008): each column counts one kind only.
+CHECK_COUNTS = {
+    "hard_checks_failed": "硬校验失败数（T3-BAL、T3-RES、T3-ROW、T4-SUM、DOM 未通过，可能是提取错误）"
+                          " / hard identities failed: a possible extraction error",
+    "source_anomalies": "原文自身不一致数（硬校验，所读数字可靠但原文合计不符）/ hard identities "
+                        "the source itself breaks",
+    "soft_checks_failed": "警告数（W- 软规则未通过）/ soft W- warnings failed",
+}
 RUN_COLUMNS = {"first_run": "首次见到的运行 / run that first saw it (runs.id)",
                "last_run": "最近见到的运行 / run that last saw it (runs.id)"}
 
@@ -86,22 +95,23 @@ TABLES: dict[str, dict] = {
         "status": "提取状态 / extraction status", "format": "识别的格式 / detected format",
         "pages": "页数", "page_methods": "每页读取方式 (JSON: text, ocr…)", "text": "全文",
         "tables": "表格网格 (JSON)", "record": "年报记录 (JSON)", "template": "模板 / template",
-        "cells_found": "找到的单元格数", "checks_failed": "未通过的校验数"},
+        "cells_found": "找到的单元格数", **CHECK_COUNTS},
         facets=("status", "format", "template", "extractor_version"), derived=True),
     "reports": _table("年报 / Reports", "每个站点每年一份年报，注明所选原始文件及原因。", {
         "site": "站点 / sites.slug", "year": "报告年度 / report year", "agency": "机关 / agency",
         "title": "标题", "source_sha256": "所选原始文件 / chosen document (blobs.sha256)",
         "source_name": "原始文件名", "chosen_because": "选择理由 / why this document",
         "template": "模板 / 2019, 2021, pre2019, unknown", "cells_found": "找到的单元格数",
-        "cells_missing": "缺失的单元格数", "checks_failed": "未通过的校验数 / failed checks",
-        "source_anomalies": "原文自身不一致 / source anomalies", "run_id": "生成该年报的运行"},
+        "cells_missing": "缺失的单元格数", **CHECK_COUNTS, "run_id": "生成该年报的运行"},
         facets=("site", "year", "template"), derived=True, sort_desc="year"),
     "report_overview": _table(
         "年报一览 / Reports overview", "每份年报一行，含地区和状态，可按站点、地区、年度、模板、"
         "状态筛选。One row per report with its region and a status (ok, incomplete, "
-        "source_anomaly, checks_failed, unreadable).", {
-            "region": "行政区划 / region", "status": "状态：ok 完整、incomplete 缺格、source_anomaly "
-            "原文不一致、checks_failed 校验失败、unreadable 无法读取 / status",
+        "source_anomaly, hard_checks_failed, soft_checks_failed, unreadable).", {
+            "region": "行政区划 / region", "status": "状态（按先后）：unreadable 无法读取、"
+            "hard_checks_failed 硬校验失败（可能是提取错误）、source_anomaly 原文不一致、"
+            "incomplete 缺格、soft_checks_failed 仅警告未通过、ok 完整 / status, first that applies",
+            **CHECK_COUNTS,
             "source_sha256": "所选原始文件 / chosen document (blobs.sha256)"},
         facets=("site", "region", "year", "template", "status"), derived=True, sort_desc="year"),
     "report_cells": _table("年报单元格 / Report cells", "每个单元格一行；键见 report-schema.md。", {
@@ -120,13 +130,10 @@ TABLES: dict[str, dict] = {
     "report_search": _table("全文检索 / Report search", "FTS5 trigram 索引；一两个字请用 /-/search。", {
         "title": "标题", "body": "正文"}, derived=True),
     "report_t2": _table("表二视图 / T2 view", "T2 cells, one per row.", {}, derived=True),
-    "report_t3": _table("表三视图 / T3 view", "T3 as 7 columns per row (natural … total).", {
-        "natural": "自然人", "commercial": "商业企业", "research": "科研机构",
-        "public_interest": "社会公益组织", "legal_service": "法律服务机构", "org_other": "其他",
-        "total": "总计"}, derived=True),
-    "report_t4": _table("表四视图 / T4 view", "T4 as groups × outcomes.", {
-        "upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果", "pending": "尚未审结",
-        "total": "总计"}, derived=True),
+    "report_t3": _table("表三视图 / T3 view", "T3 as 7 columns per row (natural … total).",
+                        dict(T3_COL_LABELS), derived=True),
+    "report_t4": _table("表四视图 / T4 view", "T4 as groups × outcomes.",
+                        dict(T4_OUTCOME_LABELS), derived=True),
 }
 
 
@@ -138,8 +145,13 @@ def build_metadata(database: str = "archive") -> dict:
             "<p>政府信息公开工作年度报告的原始文件、抓取记录和逐格解析结果。"
             "Chinese government information-disclosure annual reports: the archived documents, "
             "every fetch, and every table cell parsed.</p>"
-            '<p><a href="/-/search">检索 / Search</a> · '
-            '<a href="/-/chart">申请数图表 / Applications chart</a></p>'),
+            '<p><a href="/-/health">站点健康 / Site health</a> · '
+            '<a href="/-/search">检索 / Search</a> · '
+            '<a href="/-/chart">申请数图表 / Applications chart</a> · '
+            '<a href="/archive/report_overview">年报一览 / Reports overview</a> — '
+            '每份年报有其页面 / every report has its page: '
+            '<code>/-/report/&lt;site&gt;/&lt;year&gt;</code>, '
+            '每个机关 / every body: <code>/-/body/&lt;site&gt;</code></p>'),
         **RAW,
         "databases": {database: {
             "title": "年报档案 / The archive",

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from archive.db import open_db, unit_of_work
 from archive.document import Document
+from archive.schema import CHECK_COUNT_COLUMNS
 from archive.search import index_report
 from archive.store import utcnow
 
@@ -96,19 +97,39 @@ def extract_bytes(data: bytes, sha256: str, name: str) -> dict:
     return _result(doc, record)
 
 
+def severity(rule: str) -> str:
+    """``soft`` for the ``W-`` warnings, ``hard`` for the template's identities."""
+    return "soft" if rule.startswith("W-") else "hard"
+
+
+def check_counts(checks: list[dict]) -> dict[str, int]:
+    """The three kinds of failing check apart, from the record's JSON checks.
+
+    >>> check_counts([{"rule": "T3-BAL", "status": "source_anomaly"},
+    ...               {"rule": "W-TEXT-T3", "status": "failed"}, {"rule": "DOM", "status": "ok"}])
+    {'hard_checks_failed': 0, 'source_anomalies': 1, 'soft_checks_failed': 1}
+    """
+    kinds = [(severity(c["rule"]), c["status"]) for c in checks]
+    return {"hard_checks_failed": kinds.count(("hard", "failed")),
+            "source_anomalies": kinds.count(("hard", "source_anomaly")),
+            "soft_checks_failed": kinds.count(("soft", "failed"))}
+
+
 def _result(doc: Document, record) -> dict:
     status = getattr(doc.status, "value", doc.status)
     result = {
         "status": status, "reason": doc.reason, "format": doc.format, "pages": len(doc.pages),
         "page_methods": json.dumps([p.method.value for p in doc.pages]),
         "text": doc.text, "tables": json.dumps([t.grid() for t in doc.tables], ensure_ascii=False),
-        "record": None, "template": None, "cells_found": 0, "checks_failed": 0, "cells": None,
+        "record": None, "template": None, "cells_found": 0, "cells": None,
+        **dict.fromkeys(CHECK_COUNT_COLUMNS, 0),
     }
     if record is not None:
+        record_json = record.to_json_dict()
         result.update(
-            record=json.dumps(record.to_json_dict(), ensure_ascii=False),
+            record=json.dumps(record_json, ensure_ascii=False),
             template=record.template.value, cells_found=len(record.cells),
-            checks_failed=len(record.failing()),
+            **check_counts(record_json["checks"]),
             cells=json.dumps({key: [cell.raw, getattr(cell.state, "value", cell.state)]
                               for key, cell in record.cells.items()}, ensure_ascii=False),
         )
@@ -216,7 +237,7 @@ def _worker_result(future) -> dict:
 def _store_extraction(db, sha, name, result, run_id, extractor_version, parser_version) -> None:
     row = {k: result[k] for k in ("status", "reason", "format", "pages", "page_methods", "text",
                                   "tables", "record", "cells", "template", "cells_found",
-                                  "checks_failed")}
+                                  *CHECK_COUNT_COLUMNS)}
     row.update(sha256=sha, name=name, extractor_version=extractor_version,
                parser_version=parser_version, run_id=run_id, created_at=utcnow())
     # Same versions again (a forced re-read): update in place, so reports keep their link.
@@ -228,14 +249,16 @@ def _store_extraction(db, sha, name, result, run_id, extractor_version, parser_v
 
 
 def _best_extraction(db, candidates: list[Candidate]):
-    """The candidate whose extraction found most cells, then fewest failed checks."""
+    """The candidate whose extraction found most cells, then fewest failing hard checks
+    (failed or source anomaly)."""
     extractor_version, parser_version = versions()
     scored = []
     newest_first = {recency: rank for rank, recency in
                     enumerate(sorted({c.recency for c in candidates}, reverse=True))}
     for order, cand in enumerate(candidates):
         row = db.execute(
-            "SELECT id, cells_found, checks_failed, status, record, cells FROM extractions "
+            "SELECT id, cells_found, hard_checks_failed + source_anomalies, status, record, cells "
+            "FROM extractions "
             "WHERE sha256 = ? AND extractor_version = ? AND parser_version = ?",
             [cand.sha256, extractor_version, parser_version]).fetchone()
         if row:
@@ -248,10 +271,10 @@ def _write_report(db, site: str, year: int, candidates: list[Candidate], run_id:
     best = _best_extraction(db, candidates)
     if best is None:
         return
-    _, cand, (extraction_id, cells_found, checks_failed, status, record_json, cells_json) = best
+    _, cand, (extraction_id, cells_found, hard_failing, status, record_json, cells_json) = best
     record = json.loads(record_json) if record_json else {}
     raw = json.loads(cells_json) if cells_json else {}
-    because = (f"{cells_found} cells, {checks_failed} failed checks (extraction {status}); "
+    because = (f"{cells_found} cells, {hard_failing} failing hard checks (extraction {status}); "
                f"best of {len(candidates)} document(s) of the year")
     post_title = db.execute("SELECT title FROM posts WHERE site = ? AND post_id = ?",
                             [site, cand.post_id]).fetchone()[0]
@@ -261,11 +284,7 @@ def _write_report(db, site: str, year: int, candidates: list[Candidate], run_id:
            "chosen_because": because, "template": record.get("template", "unknown"),
            "cells_found": len(record.get("cells", {})),
            "cells_missing": len(record.get("missing", [])),
-           "checks_failed": sum(1 for c in record.get("checks", [])
-                                if c["status"] in ("failed", "source_anomaly")),
-           "source_anomalies": sum(1 for c in record.get("checks", [])
-                                   if c["status"] == "source_anomaly"),
-           "run_id": run_id, "updated_at": utcnow()}
+           **check_counts(record.get("checks", [])), "run_id": run_id, "updated_at": utcnow()}
     unit_of_work(db, lambda: _replace_report(db, row, record, raw))
 
 
@@ -286,7 +305,7 @@ def _replace_report(db, row: dict, record: dict, raw: dict) -> None:
          for key, value in record.get("cells", {}).items()), batch_size=500)
     db["report_checks"].insert_all(
         ({"report_id": report_id, "rule": c["rule"], "scope": c["scope"], "status": c["status"],
-          "severity": "soft" if c["rule"].startswith("W-") else "hard",
+          "severity": severity(c["rule"]),
           "detail": c.get("detail")} for c in record.get("checks", [])), batch_size=500)
     sections = record.get("sections", {})
     db["report_sections"].insert_all(

@@ -410,5 +410,65 @@ def m009_list_templates(db) -> None:
             at TEXT NOT NULL,
             PRIMARY KEY (site, column_url)
         )
+
+
+CHECK_COUNT_COLUMNS = ("hard_checks_failed", "source_anomalies", "soft_checks_failed")
+
+
+@MIGRATIONS()
+def m008_check_counts_split(db) -> None:
+    """One name, one meaning: ``checks_failed`` counted hard failures and source anomalies in
+    ``extractions`` but every failed or anomalous check, soft ``W-`` warnings included, in
+    ``reports``. Both tables now count the three kinds apart — ``hard_checks_failed`` (a hard
+    identity failed: a possible extraction error), ``source_anomalies`` (a hard identity the
+    source itself breaks) and ``soft_checks_failed`` (a ``W-`` warning failed) — recomputed
+    from the stored checks, and ``checks_failed`` is gone."""
+    db.execute("DROP VIEW report_overview")
+    _execute_script(
+        db,
+        """
+        ALTER TABLE extractions ADD COLUMN hard_checks_failed INTEGER;
+        ALTER TABLE extractions ADD COLUMN source_anomalies INTEGER;
+        ALTER TABLE extractions ADD COLUMN soft_checks_failed INTEGER;
+        UPDATE extractions SET
+          hard_checks_failed = (SELECT count(*) FROM json_each(record, '$.checks')
+              WHERE json_extract(value, '$.rule') NOT LIKE 'W-%'
+              AND json_extract(value, '$.status') = 'failed'),
+          source_anomalies = (SELECT count(*) FROM json_each(record, '$.checks')
+              WHERE json_extract(value, '$.rule') NOT LIKE 'W-%'
+              AND json_extract(value, '$.status') = 'source_anomaly'),
+          soft_checks_failed = (SELECT count(*) FROM json_each(record, '$.checks')
+              WHERE json_extract(value, '$.rule') LIKE 'W-%'
+              AND json_extract(value, '$.status') = 'failed')
+        WHERE record IS NOT NULL AND json_valid(record);
+        UPDATE extractions SET hard_checks_failed = 0, source_anomalies = 0, soft_checks_failed = 0
+        WHERE hard_checks_failed IS NULL;
+        ALTER TABLE extractions DROP COLUMN checks_failed;
+        ALTER TABLE reports ADD COLUMN hard_checks_failed INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE reports ADD COLUMN soft_checks_failed INTEGER NOT NULL DEFAULT 0;
+        UPDATE reports SET
+          hard_checks_failed = (SELECT count(*) FROM report_checks k WHERE k.report_id = reports.id
+              AND k.severity = 'hard' AND k.status = 'failed'),
+          source_anomalies = (SELECT count(*) FROM report_checks k WHERE k.report_id = reports.id
+              AND k.severity = 'hard' AND k.status = 'source_anomaly'),
+          soft_checks_failed = (SELECT count(*) FROM report_checks k WHERE k.report_id = reports.id
+              AND k.severity = 'soft' AND k.status = 'failed');
+        ALTER TABLE reports DROP COLUMN checks_failed
+        """,
+    )
+    db.execute(
+        """
+        CREATE VIEW report_overview AS
+        SELECT r.id AS report_id, r.site, s.name AS site_name, s.region, r.year, r.agency,
+               r.title, r.template,
+               CASE WHEN r.template = 'unknown' OR r.cells_found = 0 THEN 'unreadable'
+                    WHEN r.hard_checks_failed > 0 THEN 'hard_checks_failed'
+                    WHEN r.source_anomalies > 0 THEN 'source_anomaly'
+                    WHEN r.cells_missing > 0 THEN 'incomplete'
+                    WHEN r.soft_checks_failed > 0 THEN 'soft_checks_failed'
+                    ELSE 'ok' END AS status,
+               r.cells_found, r.cells_missing, r.hard_checks_failed, r.source_anomalies,
+               r.soft_checks_failed, r.source_name, r.source_sha256, r.chosen_because, r.run_id
+        FROM reports r JOIN sites s ON s.slug = r.site
         """
     )

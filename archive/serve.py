@@ -89,11 +89,13 @@ def serve(path: str | Path, *, host: str = "127.0.0.1", port: int = 8001) -> Non
 
 
 def cmd_serve(args) -> int:
-    """Serve the archive read-only with datasette: tables, canned queries, search, chart.
+    """Serve the archive read-only with datasette: report, body and health pages, tables,
+    canned queries, search, chart.
 
     A crawl may write to the archive meanwhile; the pages show each committed unit of work.
-    /-/search?q= finds 1–2 character queries too, /-/chart draws applications per year,
-    /-/blob/<sha256> downloads an archived document.
+    /-/report/<site>/<year> shows one report as printed, /-/body/<site> every year of a body,
+    /-/health the sites' health; /-/search?q= finds 1–2 character queries too, /-/chart draws
+    applications per year, /-/blob/<sha256> downloads an archived document.
 
     Example: gkarchive serve --db data/archive.db --port 8001
     """

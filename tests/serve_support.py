@@ -1,9 +1,18 @@
-"""A realistic archive for the serve tests: five sites, two runs, the golden reports.
+"""A realistic archive for the serve tests, written the way the project writes one.
 
-Every row goes through the real schema (``archive.db.open_db`` applies the migrations):
-runs, sites, blobs, fetches (list page → detail page → attachment, linked by
-``referer_fetch_id``), posts, attachments, extractions, and reports with their cells, checks,
-sections and search rows taken from ``tests/golden/*.json``.
+Every row goes through the project's own code: :class:`archive.store.ArchiveWriter` records
+the runs, the sites' config entries, the fetches (list page → detail page → attachment,
+linked by ``referer_fetch_id``), the posts, attachments and errors, and
+:func:`archive.reports.build_reports` extracts the real corpus documents
+(``../shared/corpus``: three plain-text reports and a real PDF) in its worker processes and
+writes the reports, cells, checks, sections and search rows. So cell states, check
+severities and counts are what a crawl writes, not what a test supposes.
+
+Five sites, two runs: 凤岗镇 2019 and 2020 (template 2019), 狮岭镇 2020 (corpus 002: T3
+totals that do not add up — source anomalies — and a second, partial document in the same
+post), 赤坭镇 2020 and 2021 (a hybrid: 2021 T2, 2019 T3), 淮安市 2024 (the real PDF,
+template 2021), and 清溪镇 with no report but an attachment that failed to download (an open
+failure).
 
 Example::
 
@@ -13,17 +22,16 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.search import index_report
-from archive.db import open_db
+from archive.reports import build_reports
+from archive.store import ArchiveWriter, Exchange, sha256_hex
+from archive.summary import summarize_run
 
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 GOLDEN = Path(__file__).parent / "golden"
-NOW = "2024-05-01T02:00:00+00:00"
 
 SITES = {
     "dg-fenggang": ("东莞市凤岗镇人民政府", "广东省东莞市凤岗镇", "http://www.dg.gov.cn/fg/"),
@@ -34,15 +42,31 @@ SITES = {
                     "http://www.huadu.gov.cn/hdcnz/gkmlpt/index"),
     "huaian": ("淮安市人民政府", "江苏省淮安市", "http://www.huaian.gov.cn/gkmlpt/index"),
 }
-# (site, golden file, year, post id, run that built the report, attachment name, ext)
+# (site, corpus file, year, post id, run, attachment name as listed)
 REPORTS = [
-    ("dg-fenggang", "000_07f264319299b7d3", 2020, 3301, 1, "2020年凤岗镇政府信息公开工作年度报告.pdf", "pdf"),
-    ("dg-fenggang", "003_11c4e88847043786", 2019, 2901, 1, "凤岗镇2019年年报.pdf", "pdf"),
-    ("huadu-shiling", "002_ca953a3e6110b081", 2020, 7001, 2,
-     '../狮岭镇2020年"年报":终稿.docx', "docx"),
-    ("huadu-chini", "003_11c4e88847043786", 2020, 7101, 1, "赤坭镇2020年报.pdf", "pdf"),
-    ("huaian", "huaian-2024", 2024, 9001, 2, "淮安市2024年年报.pdf", "pdf"),
+    ("dg-fenggang", "000_07f264319299b7d3.txt", 2020, 3301, 1,
+     "2020年凤岗镇政府信息公开工作年度报告.txt"),
+    ("dg-fenggang", "003_11c4e88847043786.txt", 2019, 2901, 1, "凤岗镇2019年年报.txt"),
+    ("huadu-shiling", "002_ca953a3e6110b081.txt", 2020, 7001, 2, '../狮岭镇2020年"年报":终稿.txt'),
+    ("huadu-chini", "003_11c4e88847043786.txt", 2020, 7101, 1, "赤坭镇2020年报.txt"),
+    ("huaian", "huaian-2024.pdf", 2024, 9001, 2, "淮安市2024年年报.pdf"),
 ]
+# A hybrid, as real 2021-era reports are: corpus 000 with its T2 printed in the 2021 format
+# (the parser then calls the report 2021) while T3 keeps the 2019 single （六）其他处理 row.
+HYBRID = ("huadu-chini", "000_07f264319299b7d3.txt", 2021, 7102, 1, "赤坭镇2021年年报.txt")
+T2_2021_TEXT = ("第二十条第（一）项\n信息内容 本年制发件数 本年废止件数 现行有效件数\n规章 1 0 11\n"
+                "行政规范性文件 8 26 66\n第二十条第（五）项\n信息内容 本年处理决定数量\n"
+                "行政许可 447228\n第二十条第（六）项\n信息内容 本年处理决定数量\n行政处罚 3985758\n"
+                "行政强制 88283\n第二十条第（八）项\n信息内容 本年收费金额（单位：万元）\n"
+                "行政事业性收费 96171.6")
+T2_2021_CELLS = {"t2.regulations.issued": 1, "t2.regulations.repealed": 0,
+                 "t2.regulations.in_force": 11, "t2.normative_docs.issued": 8,
+                 "t2.normative_docs.repealed": 26, "t2.normative_docs.in_force": 66,
+                 "t2.licensing.decisions": 447228, "t2.penalty.decisions": 3985758,
+                 "t2.coercion.decisions": 88283, "t2.admin_fees.fee_amount_wan": 96171.6}
+# The second document of 狮岭镇's 2020 post: the report cut before section 三 (T2 only).
+SHILING_ANNEX = "狮岭镇2020年年报（附表一）.txt"
+FAILED_ATTACHMENT = ("dg-qingxi", 8001, 2020, "清溪镇2020年年报.pdf")
 
 # Posts often say 年报 where the document says 年度报告: the search must find both.
 TITLES = {("dg-fenggang", 2019): "凤岗镇2019年政府信息公开年报"}
@@ -58,91 +82,114 @@ class ArchiveFacts:
     blobs: dict[tuple[str, int], bytes] = field(default_factory=dict)
     attachment_names: dict[tuple[str, int], str] = field(default_factory=dict)
     fetch_ids: dict[tuple[str, int], int] = field(default_factory=dict)
+    annex: bytes = b""
 
 
-def document_bytes(title: str, ext: str) -> bytes:
-    head = b"%PDF-1.4\n" if ext == "pdf" else b"PK\x03\x04"
-    return head + title.encode() + b"\n" + b"x" * 3000
+def _site_entries() -> list[dict]:
+    return [{"slug": slug, "name": name, "region": region, "entry_urls": [entry],
+             "allowed_hosts": [entry.split("/")[2]], "enabled": True}
+            for slug, (name, region, entry) in SITES.items()]
 
 
 def build_archive(path: Path) -> ArchiveFacts:
     facts = ArchiveFacts(path=path)
-    db = open_db(path)
-    conn: sqlite3.Connection = db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    for run_id in (1, 2):
-        conn.execute("insert into runs (id, command, args, started_at, finished_at, status, "
-                     "crawler_version) values (?, 'crawl', '{}', ?, ?, 'finished', '0.1.0')",
-                     (run_id, f"2024-0{run_id}-01T02:00:00+00:00", f"2024-0{run_id}-01T03:00:00+00:00"))
-    for slug, (name, region, entry) in SITES.items():
-        config = {"name": name, "region": region, "entry_urls": [entry], "enabled": True}
-        conn.execute("insert into sites values (?, ?, ?, ?, ?, ?, 1)",
-                     (slug, name, region, json.dumps([entry]),
-                      json.dumps([entry.split("/")[2]]), json.dumps(config, ensure_ascii=False)))
-    for site, golden_name, year, post_id, run_id, att_name, ext in REPORTS:
-        _add_report(conn, facts, site, golden_name, year, post_id, run_id, att_name, ext)
-    conn.execute("COMMIT")
-    db.conn.close()
+    writer = ArchiveWriter.open(path)
+    for run in (1, 2):
+        crawled = sorted({r[0] for r in REPORTS if r[4] == run} | (
+            {FAILED_ATTACHMENT[0]} if run == 1 else set()))
+        run_id = writer.start_run("crawl", {"site": crawled})
+        assert run_id == run
+        writer.upsert_sites(_site_entries(), run_id)
+        for site, corpus, year, post_id, report_run, name in [*REPORTS, HYBRID]:
+            if report_run == run:
+                _add_report(writer, facts, site, corpus, year, post_id, run_id, name)
+        if run == 1:
+            _add_failed_attachment(writer, run_id)
+        writer.finish_run(run_id, "finished", "finished",
+                          summarize_run(writer.db, run_id, crawled))
+        build_reports(path, run_id, workers=1)
+    for key in facts.blobs:
+        facts.report_ids[key] = writer.db.execute(
+            "SELECT id FROM reports WHERE site = ? AND year = ?", list(key)).fetchone()[0]
+    writer.close()
     return facts
 
 
-def _fetch(conn, run_id, site, kind, url, sha=None, referer=None, status=200) -> int:
-    cur = conn.execute(
-        "insert into fetches (run_id, site, kind, method, url, status, outcome, request_headers, "
-        "fetched_at, size, sha256, referer_fetch_id, referer_url) values "
-        "(?, ?, ?, 'GET', ?, ?, 'ok', '{}', ?, 0, ?, ?, (select url from fetches where id = ?))",
-        (run_id, site, kind, url, status, NOW, sha, referer, referer))
-    return cur.lastrowid
+def _fetch(writer, run_id, site, kind, url, body: bytes, referer=None) -> int:
+    return writer.record_fetch(Exchange(
+        run_id=run_id, kind=kind, method="GET", url=url, request_headers={}, outcome="ok",
+        site=site, status=200, response_headers={}, body=body, elapsed_ms=12,
+        referer_fetch_id=referer))
 
 
-def _add_report(conn, facts, site, golden_name, year, post_id, run_id, att_name, ext) -> None:
-    golden = json.loads((GOLDEN / f"{golden_name}.json").read_text())
-    title = TITLES.get((site, year), golden["title"])
+def _post_pages(writer, run_id, site, post_id, title, year):
+    """The list page and the detail page that lead to a post: (list, detail, post url)."""
     host = SITES[site][2].split("/")[2]
-    body = document_bytes(f"{site} {year} {title}", ext)
-    sha = hashlib.sha256(body).hexdigest()
-    conn.execute("insert or ignore into blobs values (?, ?, ?, ?, ?)", (sha, len(body), body, run_id, NOW))
-    list_id = _fetch(conn, run_id, site, "list", f"http://{host}/gkmlpt/api/all/0?page=1")
+    list_id = _fetch(writer, run_id, site, "list", f"http://{host}/gkmlpt/api/all/0?page=1",
+                     json.dumps({"articles": [{"id": post_id, "title": title}]}).encode())
     post_url = f"http://{host}/gkmlpt/content/0/{post_id}/post_{post_id}.html"
-    detail_id = _fetch(conn, run_id, site, "detail", post_url, referer=list_id)
-    att_url = f"http://{host}/attachment/0/{post_id}/{post_id}.{ext}"
-    att_fetch = _fetch(conn, run_id, site, "attachment", att_url, sha=sha, referer=detail_id)
-    conn.execute(
-        "insert into posts (site, post_id, title, url, publish_date, report_year, year_source, "
-        "article, detail_fetch_id, list_fetch_id, first_run, last_run) values "
-        "(?, ?, ?, ?, ?, ?, 'title', '{}', ?, ?, ?, ?)",
-        (site, post_id, title, post_url, f"{year + 1}-01-20", year, detail_id, list_id, run_id, 2))
-    conn.execute(
-        "insert into attachments (site, post_id, url, name, ext, listed_in, status, sha256, "
-        "fetch_id, first_run, last_run) values (?, ?, ?, ?, ?, 'api', 'ok', ?, ?, ?, 2)",
-        (site, post_id, att_url, att_name, ext, sha, att_fetch, run_id))
-    cur = conn.execute(
-        "insert into extractions (sha256, name, extractor_version, parser_version, status, format, "
-        "template, cells_found, checks_failed, run_id, created_at) values "
-        "(?, ?, 'extract-1.2', 'parse-1.1', 'ok', ?, ?, ?, 0, ?, ?)",
-        (sha, att_name, ext, golden["template"], len(golden["cells"]), run_id, NOW))
-    failed = sum(c["status"] == "failed" for c in golden["checks"])
-    anomalies = sum(c["status"] == "source_anomaly" for c in golden["checks"])
-    cur = conn.execute(
-        "insert into reports (site, year, agency, title, post_id, extraction_id, source_sha256, "
-        "source_name, chosen_because, template, cells_found, cells_missing, checks_failed, "
-        "source_anomalies, run_id, updated_at) values "
-        "(?, ?, ?, ?, ?, ?, ?, ?, 'only attachment', ?, ?, ?, ?, ?, ?, ?)",
-        (site, year, golden["agency"], title, post_id, cur.lastrowid, sha, att_name,
-         golden["template"], len(golden["cells"]), len(golden["missing"]), failed, anomalies,
-         run_id, NOW))
-    report_id = cur.lastrowid
-    for key, value in golden["cells"].items():
-        table, row, col = key.split(".")
-        conn.execute("insert into report_cells values (?, ?, ?, ?, ?, ?, ?, ?)",
-                     (report_id, key, table, row, col, value,
-                      None if value is None else str(value), "blank" if value is None else "ok"))
-    for check in golden["checks"]:
-        conn.execute("insert into report_checks values (?, ?, ?, ?, 'hard', ?)",
-                     (report_id, check["rule"], check["scope"], check["status"], check.get("detail")))
-    for number, text in golden["sections"].items():
-        conn.execute("insert into report_sections values (?, ?, ?)", (report_id, number, text))
-    index_report(conn, report_id, title, "\n".join(golden["sections"].values()), site, year)
+    detail_id = _fetch(writer, run_id, site, "detail", post_url,
+                       f"<h1>{title}</h1>".encode(), referer=list_id)
+    post = {"site": site, "post_id": post_id, "title": title, "url": post_url,
+            "publish_date": f"{year + 1}-01-20", "classify_id": 1,
+            "classify_name": "政府信息公开年报", "report_year": year, "year_source": "title",
+            "article": json.dumps({"id": post_id, "title": title}, ensure_ascii=False),
+            "detail": "{}", "detail_fetch_id": detail_id, "list_fetch_id": list_id,
+            "article_sha256": sha256_hex(title.encode())}
+    return host, detail_id, post
+
+
+def hybrid_document() -> tuple[bytes, dict]:
+    """The hybrid's bytes, and what it holds: corpus 000's golden cells with the 2021 T2."""
+    lines = (CORPUS / HYBRID[1]).read_text(encoding="utf-8").split("\n")
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith("二、主动公开"))
+    end = next(i for i, line in enumerate(lines) if line.strip().startswith("三、收到和处理"))
+    text = "\n".join([*lines[:start + 1], *T2_2021_TEXT.split("\n"), *lines[end:]])
+    golden = json.loads((GOLDEN / f"{HYBRID[1].rsplit('.', 1)[0]}.json").read_text())
+    cells = {k: v for k, v in golden["cells"].items() if not k.startswith("t2.")}
+    kept = {k: v for k, v in golden.items() if k != "sections"}  # section 二 was rewritten
+    return text.encode("utf-8"), {**kept, "template": "2021", "cells": {**T2_2021_CELLS, **cells}}
+
+
+def _add_report(writer, facts, site, corpus, year, post_id, run_id, name) -> None:
+    if (site, year) == (HYBRID[0], HYBRID[2]):
+        body, golden = hybrid_document()
+    else:
+        body = (CORPUS / corpus).read_bytes()
+        golden = json.loads((GOLDEN / f"{corpus.rsplit('.', 1)[0]}.json").read_text())
+    title = TITLES.get((site, year), golden["title"])
+    host, detail_id, post = _post_pages(writer, run_id, site, post_id, title, year)
+    documents = [(name, body)]
+    if site == "huadu-shiling":
+        facts.annex = body.decode().split("三、")[0].encode()
+        documents.append((SHILING_ANNEX, facts.annex))
+    urls = [f"http://{host}/attachment/0/{post_id}/{post_id}_{i}.{n.rsplit('.', 1)[1]}"
+            for i, (n, _) in enumerate(documents)]
+    writer.record_post(post, "", [
+        {"site": site, "post_id": post_id, "url": url, "attachment_id": None, "name": n,
+         "ext": n.rsplit(".", 1)[1], "listed_in": "api", "api_entry": None, "status": "pending"}
+        for url, (n, _) in zip(urls, documents)], run_id)
+    for url, (n, data) in zip(urls, documents):
+        fetch_id = _fetch(writer, run_id, site, "attachment", url, data, referer=detail_id)
+        writer.record_attachment_result(site, post_id, url, "ok", fetch_id, sha256_hex(data),
+                                        run_id)
+        if n == name:
+            facts.fetch_ids[site, year] = fetch_id
     key = (site, year)
-    facts.report_ids[key], facts.golden[key], facts.blobs[key] = report_id, golden, body
-    facts.attachment_names[key], facts.fetch_ids[key] = att_name, att_fetch
+    facts.golden[key], facts.blobs[key], facts.attachment_names[key] = golden, body, name
+
+
+def _add_failed_attachment(writer, run_id) -> None:
+    site, post_id, year, name = FAILED_ATTACHMENT
+    host, detail_id, post = _post_pages(writer, run_id, site, post_id, name[:-4], year)
+    url = f"http://{host}/attachment/0/{post_id}/{post_id}.pdf"
+    writer.record_post(post, "", [{"site": site, "post_id": post_id, "url": url,
+                                   "attachment_id": None, "name": name, "ext": "pdf",
+                                   "listed_in": "api", "api_entry": None,
+                                   "status": "pending"}], run_id)
+    fetch_id = writer.record_fetch(Exchange(
+        run_id=run_id, kind="attachment", method="GET", url=url, request_headers={},
+        outcome="http_error", site=site, status=404, body=b"not found",
+        referer_fetch_id=detail_id))
+    writer.record_attachment_result(site, post_id, url, "http_error", fetch_id, None, run_id)
+    writer.record_error(run_id, site, url, "http_error", "HTTP 404", fetch_id)

@@ -30,7 +30,7 @@ KILL_POINTS = [
     ("amid the writes", "SELECT count(*) >= 12 FROM fetches WHERE run_id = {run}"),
 ]
 REPORT_COLUMNS = ("site, year, post_id, source_sha256, source_name, template, cells_found, "
-                  "cells_missing, checks_failed")
+                  "cells_missing, hard_checks_failed, source_anomalies, soft_checks_failed")
 
 
 def crawl_command(portal_url: str, db: Path) -> list[str]:

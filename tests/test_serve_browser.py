@@ -1,7 +1,9 @@
 """End to end: a real ``gkarchive serve`` on loopback, driven by headless Debian chromium.
 
-Opens the index, a canned query, a search for 年报 and the chart, checks what they show and
-saves a screenshot of each into the test's tmp dir.
+Opens the index, a canned query, a search for 淮安 and the chart; then walks as a reader
+would from the home page to the health page, a body's page and one report, checks the
+rendered T3 against the cells stored in the archive file, and saves a screenshot of each
+page into the test's tmp dir (pytest keeps the last three: ``/tmp/pytest-of-$USER/``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.pages_support import expected_text, stored_cells
 from tests.serve_support import build_archive
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -87,11 +90,11 @@ def test_browse_index_query_search_and_chart(server, tmp_path):
         page.screenshot(path=str(tmp_path / "report_t3.png"), full_page=True)
 
         page.goto(base + "/-/search")
-        page.fill("input[name=q]", "年报")
+        page.fill("input[name=q]", "淮安")
         page.click("input[type=submit]")
         assert "双字索引" in page.locator(".search-summary").inner_text()
         assert page.locator("table.rows-and-columns tbody tr").count() == 1
-        assert "凤岗镇2019年政府信息公开年报" in page.content()
+        assert "淮安市" in page.locator("table.rows-and-columns tbody").inner_text()
         page.screenshot(path=str(tmp_path / "search.png"), full_page=True)
 
         page.goto(base + "/-/chart")
@@ -103,3 +106,55 @@ def test_browse_index_query_search_and_chart(server, tmp_path):
         browser.close()
     assert all((tmp_path / f"{n}.png").stat().st_size > 5000
                for n in ("index", "report_t3", "search", "chart"))
+
+
+def test_read_a_report_from_the_home_page(server, tmp_path):
+    """Home → health → 狮岭镇's body page → its 2020 report, by clicking, as a reader would."""
+    from playwright.sync_api import sync_playwright
+
+    base, facts = server
+    stored = stored_cells(facts.path, "huadu-shiling", 2020)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        page.goto(base + "/")
+        page.click(".metadata-description >> text=站点健康 / Site health")  # not the menu
+        assert page.url == base + "/-/health"
+        unhealthy = page.locator("tr[data-site=dg-qingxi]")
+        assert "1 http_error" in unhealthy.inner_text()
+        page.screenshot(path=str(tmp_path / "health.png"), full_page=True)
+
+        page.click("tr[data-site=huadu-shiling] >> text=广州市花都区狮岭镇人民政府")
+        assert page.url == base + "/-/body/huadu-shiling"
+        assert page.locator("svg rect.bar").count() >= 3
+        page.screenshot(path=str(tmp_path / "body.png"), full_page=True)
+
+        page.click("table.gk-years >> text=2020")
+        assert page.url == base + "/-/report/huadu-shiling/2020"
+        t3 = page.locator("table.gk-t3 td[data-key]")
+        assert t3.count() == 23 * 7
+        rendered = dict(zip(t3.evaluate_all("els => els.map(e => e.dataset.key)"),
+                            t3.evaluate_all("els => els.map(e => e.querySelector('a').innerText)")))
+        assert rendered == {k: expected_text(*v) for k, v in stored.items() if k.startswith("t3.")}
+        anomaly = page.locator("td[data-key='t3.total_processed.total']")
+        assert "mark-source_anomaly" in anomaly.get_attribute("class")
+        colour = anomaly.evaluate("e => getComputedStyle(e).backgroundColor")
+        plain = page.locator("td[data-key='t3.new_received.commercial']").evaluate(
+            "e => getComputedStyle(e).backgroundColor")
+        assert colour != plain  # the mark is visible, not only a class
+        for col in ("natural", "total"):  # the label columns span as printed: cells align
+            lefts = page.locator(f"table.gk-t3 td[data-key$='.{col}']").evaluate_all(
+                "els => els.map(e => Math.round(e.getBoundingClientRect().left))")
+            assert len(set(lefts)) == 1, (col, lefts)
+        row_labels = page.locator("table.gk-t3 tbody tr").first.inner_text()
+        assert row_labels.startswith("一、本年新收政府信息公开申请数量")
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        page.locator("table.gk-t3").screenshot(path=str(tmp_path / "report_t3_table.png"))
+
+        anomaly.locator("a").first.click()  # the number links to its provenance
+        assert "cell_provenance" in page.url
+        assert "t3.total_processed.total" in page.locator("table.rows-and-columns").inner_text()
+        browser.close()
+    sizes = {n: (tmp_path / f"{n}.png").stat().st_size for n in ("health", "body", "report")}
+    assert all(size > 5000 for size in sizes.values()), sizes
+    print(f"screenshots in {tmp_path}")

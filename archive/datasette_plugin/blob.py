@@ -1,8 +1,9 @@
 """``/-/blob/<sha256>``: stream one archived body with its type and a safe file name.
 
 The body is read in chunks with SQLite's incremental blob I/O, so a large PDF is never held
-whole in memory. It is always sent as an attachment, with ``nosniff`` and a sandboxing CSP,
-so an archived HTML page can never run scripts in the archive's origin.
+whole in memory. It is sent as an attachment, with ``nosniff`` and a sandboxing CSP, so an archived HTML page
+can never run scripts in the archive's origin; ``?inline=1`` shows a document inline only
+when its bytes are a PDF (the report page embeds it).
 
 Example::
 
@@ -91,6 +92,12 @@ async def blob_download(datasette, request):
         "x-content-type-options": "nosniff", "content-security-policy": "sandbox",
         "cache-control": "max-age=31536000, immutable",
     }
+    if request.args.get("inline") == "1" and (found["head"] or b"").startswith(b"%PDF"):
+        # Shown in the report page: only bytes that are a PDF, as application/pdf with
+        # nosniff, so nothing else can be rendered inline. Chromium's PDF viewer refuses a
+        # sandboxed document, hence no sandbox CSP here.
+        headers["content-disposition"] = "inline" + headers["content-disposition"][10:]
+        del headers["content-security-policy"]
     return BlobStream(db, found["rowid"], found["size"], headers)
 
 

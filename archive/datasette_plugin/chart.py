@@ -20,7 +20,7 @@ from archive.datasette_plugin.queries import APPLICATIONS_RECEIVED_SQL
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf"]
-BAR, GAP, PLOT_H, LEFT, TOP, LEGEND_ROW = 18, 24, 240, 56, 20, 22
+BAR, GAP, PLOT_H, LEFT, TOP, LEGEND_ROW, LEGEND_COLUMN = 18, 24, 240, 56, 20, 22, 260
 
 
 async def chart_page(datasette, request):
@@ -91,3 +91,49 @@ def _nice_ceiling(value: float) -> float:
             if m * step >= max(value, 4):
                 return m * step
         step *= 10
+
+
+def series_svg(years: list[int], series: list[tuple[str, str]], values: dict) -> str:
+    """Small grouped bars: one group per year, one bar per series (key, label). A year with
+    no report, or a blank cell, draws nothing: a gap, labelled ``无`` under the axis."""
+    numbers = [v for v in values.values() if isinstance(v, (int, float))]
+    top = _nice_ceiling(max(numbers, default=0))
+    bar, plot_h = 12, 140
+    group_w = len(series) * bar + GAP
+    width = max(LEFT + max(len(years), 1) * group_w + GAP, LEFT + 2 * LEGEND_COLUMN)
+    legend_y = TOP + plot_h + 40
+    height = legend_y + LEGEND_ROW * ((len(series) + 1) // 2) + 6
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
+             f'height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" '
+             f'font-size="11"><title>每年关键数字 / Key figures per year</title>']
+    for i in range(3):
+        y = TOP + plot_h - plot_h * i / 2
+        parts.append(f'<line x1="{LEFT}" x2="{width}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
+                     f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
+                     f'{top * i / 2:g}</text>')
+    for yi, year in enumerate(years):
+        x0 = LEFT + GAP + yi * group_w
+        drawn = False
+        for si, (key, label) in enumerate(series):
+            value = values.get((year, key))
+            if not isinstance(value, (int, float)):
+                continue
+            drawn = True
+            h = plot_h * value / top if top else 0
+            parts.append(f'<rect class="bar" data-year="{year}" data-series="{escape(key)}" '
+                         f'x="{x0 + si * bar}" y="{TOP + plot_h - h:.1f}" width="{bar - 2}" '
+                         f'height="{h:.1f}" fill="{PALETTE[si % len(PALETTE)]}">'
+                         f'<title>{year} {escape(label)}: {value:g}</title></rect>')
+        parts.append(f'<text x="{x0 + len(series) * bar / 2:.1f}" y="{TOP + plot_h + 16}" '
+                     f'text-anchor="middle">{year}</text>')
+        if not drawn:
+            parts.append(f'<text class="gap" data-year="{year}" '
+                         f'x="{x0 + len(series) * bar / 2:.1f}" y="{TOP + plot_h + 30}" '
+                         f'text-anchor="middle" fill="#999">无</text>')
+    for si, (key, label) in enumerate(series):
+        x, y = LEFT + (si % 2) * LEGEND_COLUMN, legend_y + (si // 2) * LEGEND_ROW
+        parts.append(f'<rect x="{x}" y="{y - 10}" width="10" height="10" '
+                     f'fill="{PALETTE[si % len(PALETTE)]}"/><text x="{x + 14}" y="{y}">'
+                     f'{escape(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

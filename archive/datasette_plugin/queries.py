@@ -12,31 +12,11 @@ Example::
 
 from __future__ import annotations
 
+from archive.datasette_plugin.layout import (T2_BLOCKS, T2_MEASURES, T4_LABELS, t3_group,
+                                             t3_row_order)
 from archive.report.keys import (T2_ROWS_BY_TEMPLATE, T3_LABELS, T3_ROWS_2019, T3_ROWS_2021,
-                                 T4_GROUPS, Template)
+                                 T4_GROUPS)
 from archive.search import SEARCH_SQL
-
-T2_BLOCKS = {
-    "regulations": "第二十条第（一）项", "normative_docs": "第二十条第（一）项",
-    "licensing": "第二十条第（五）项", "other_mgmt_services": "第二十条第（五）项",
-    "penalty": "第二十条第（六）项", "coercion": "第二十条第（六）项",
-    "admin_fees": "第二十条第（八）项", "central_procurement": "第二十条第（九）项",
-}
-T2_MEASURES = {
-    Template.T2019: {"new_made": "本年新制作数量", "new_published": "本年新公开数量",
-                     "total_published": "对外公开总数量", "prev_items": "上一年项目数量",
-                     "delta_items": "本年增/减", "decisions": "处理决定数量",
-                     "proc_count": "采购项目数量", "proc_amount_yuan": "采购总金额（元）"},
-    Template.T2021: {"issued": "本年制发件数", "repealed": "本年废止件数",
-                     "in_force": "现行有效件数", "decisions": "本年处理决定数量",
-                     "fee_amount_wan": "本年收费金额（万元）"},
-}
-T3_GROUP_PREFIXES = (("deny_", "（三）不予公开"), ("unable_", "（四）无法提供"),
-                     ("reject_", "（五）不予处理"), ("other_", "（六）其他处理"))
-T3_UNGROUPED = ("new_received", "carried_over", "carried_forward")
-T4_LABELS = {"review": "行政复议", "suit_direct": "行政诉讼·未经复议直接起诉",
-             "suit_after_review": "行政诉讼·复议后起诉"}
-
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
@@ -61,22 +41,13 @@ def t2_layout() -> list[tuple]:
 
 def t3_layout() -> list[tuple]:
     """(ord, row_key, grp, label, templates) for every T3 row, the 2019 ``other`` row first."""
-    order = T3_ROWS_2019[:-2] + [r for r in T3_ROWS_2021 if r not in T3_ROWS_2019] + \
-        T3_ROWS_2019[-2:]
     rows = []
-    for ord_, key in enumerate(order, start=1):
+    for ord_, key in enumerate(t3_row_order(), start=1):
         templates = ",".join(t for t, keys in (("2019", T3_ROWS_2019), ("2021", T3_ROWS_2021))
                              if key in keys)
-        rows.append((ord_, key, _t3_group(key), T3_LABELS[key], templates))
+        rows.append((ord_, key, " ".join(p for p in t3_group(key) if p), T3_LABELS[key],
+                     templates))
     return rows
-
-
-def _t3_group(row_key: str) -> str:
-    """The printed group heading of a T3 row: ``三、本年度办理结果 （三）不予公开`` etc."""
-    if row_key in T3_UNGROUPED:
-        return ""
-    sub = next((label for prefix, label in T3_GROUP_PREFIXES if row_key.startswith(prefix)), "")
-    return f"三、本年度办理结果 {sub}".strip()
 
 
 T2_SQL = f"""with layout(template, ord, block, item, measure, key) as (values
@@ -129,9 +100,9 @@ left join t on t.grp = l.grp
 where r.id = cast(:report_id as integer)
 order by l.ord"""
 
-REPORTS_OF_YEAR_SQL = """select r.id as report_id, r.site, s.name as site_name, s.region, r.agency,
-       r.title, r.template, r.cells_found, r.cells_missing, r.checks_failed,
-       r.source_anomalies, r.source_name, r.source_sha256
+REPORTS_OF_YEAR_SQL = """select r.id as report_id, r.site, r.year, s.name as site_name, s.region,
+       r.agency, r.title, r.template, r.cells_found, r.cells_missing, r.hard_checks_failed,
+       r.source_anomalies, r.soft_checks_failed, r.source_name, r.source_sha256
 from reports r join sites s on s.slug = r.site
 where r.year = cast(:year as integer)
 order by s.region, r.site"""
@@ -209,7 +180,9 @@ where c.report_id = cast(:report_id as integer) and c.key = :key
 order by f.fetched_at"""
 
 def _query(sql: str, title: str, description: str) -> dict:
-    return {"sql": sql, "title": title, "description": description, "write": False}
+    """A read-only canned query whose SQL is hidden until asked for (``?_show_sql=1``)."""
+    return {"sql": sql, "title": title, "description": description, "write": False,
+            "hide_sql": True}
 
 
 CANNED_QUERIES: dict[str, dict] = {
