@@ -28,22 +28,40 @@ T4_WORDS = ["行政复议", "行政诉讼", "未经复议直接起诉", "复议�
 
 
 def grid_lines(table: Table) -> list[Line]:
-    """Each grid row as a label and the value cells that start in it, at their columns."""
+    """Each grid row as a label and the value cells that start in it, at their columns, each
+    with the column header printed above it."""
     covering: dict[int, list[Cell]] = {}
+    at: dict[tuple[int, int], Cell] = {}
     for cell in sorted(table.cells, key=lambda c: (c.col, c.row)):
         for row in range(cell.row, cell.row + cell.rowspan):
             covering.setdefault(row, []).append(cell)
-    return [_row_line(covering[r], r, table.n_cols) for r in sorted(covering)]
+            for col in range(cell.col, cell.col + cell.colspan):
+                at[row, col] = cell
+    return [_row_line(covering[r], r, table.n_cols, at) for r in sorted(covering)]
 
 
-def _row_line(cells: list[Cell], row: int, width: int) -> Line:
-    labels = [c for c in cells if c.text.strip() and not is_value_text(c.text)]
+def _is_label(cell: Cell) -> bool:
+    return bool(cell.text.strip()) and not is_value_text(cell.text)
+
+
+def _head(cell: Cell, at: dict[tuple[int, int], Cell]) -> str:
+    """The nearest label cell above ``cell`` in its column (value and blank cells skipped)."""
+    for row in range(cell.row - 1, -1, -1):
+        above = at.get((row, cell.col))
+        if above is not None and above is not cell and _is_label(above):
+            return above.text.strip()
+    return ""
+
+
+def _row_line(cells: list[Cell], row: int, width: int, at: dict[tuple[int, int], Cell]) -> Line:
+    labels = [c for c in cells if _is_label(c)]
     label_end = max((c.col + c.colspan for c in labels), default=0)
     values = [c for c in cells if c.row == row and c.col >= label_end]
     label = " ".join(c.text.strip() for c in labels)
     if not values:
         return Line(label)
-    return Line(label, tuple(c.text.strip() for c in values), tuple(c.col for c in values), width)
+    return Line(label, tuple(c.text.strip() for c in values), tuple(c.col for c in values), width,
+                heads=tuple(_head(c, at) for c in values))
 
 
 def table_kinds(table: Table) -> dict[str, int]:

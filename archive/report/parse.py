@@ -56,7 +56,8 @@ def parse_document(doc: Document, *, path: str = "", sha256: str = "") -> Report
     found = [t for t in TABLES if any(k.startswith(f"{t}.") for k in record.cells)]
     record.checks = [*hard_checks(record.cells, record.templates["t3"], found),
                      *t2_soft_checks(record.cells, record.templates["t2"]),
-                     text_vs_table(section_one, record.cells)]
+                     text_vs_table(section_one, record.cells),
+                     *(c for t in TABLES if t in found for c in reads[t].checks)]
     return record
 
 

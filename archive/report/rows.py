@@ -36,6 +36,9 @@ class Line:
     fields: tuple[str, ...] = ()
     positions: tuple[int, ...] | None = None
     width: int = 0
+    heads: tuple[str, ...] | None = None  # per field: the column header above it (grids)
+    offsets: tuple[int, ...] | None = None  # per field: display column of its centre (layout text)
+    tokens: tuple[tuple[str, int], ...] = ()  # plain text: every label token and its centre
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,9 @@ class RawRow:
     fields: tuple[str, ...]
     positions: tuple[int, ...] | None
     width: int
+    heads: tuple[str, ...] | None = None
+    offsets: tuple[int, ...] | None = None
+    tokens: tuple[tuple[str, int], ...] = ()  # label tokens (buffered lines included), centres
 
     @property
     def filled(self) -> list[str]:
@@ -61,32 +67,38 @@ def assemble(lines: list[Line], run_hint: int | None = None) -> list[RawRow]:
     """
     rows: list[RawRow] = []
     buffer: list[str] = []
+    tokens: list[tuple[str, int]] = []
     for line in lines:
         if not line.fields:
             if line.label.strip():
                 buffer.append(line.label.strip())
+                tokens += line.tokens
             continue
         previous = rows[-1] if rows else None
         if (run_hint and previous is not None and not buffer and not line.label.strip()
                 and previous.positions is None and line.positions is None
                 and len(previous.fields) + len(line.fields) <= run_hint
                 and len(previous.fields) < run_hint):
+            offsets = (previous.offsets + line.offsets
+                       if previous.offsets is not None and line.offsets is not None else None)
             rows[-1] = RawRow(previous.label, previous.own, previous.fields + line.fields,
-                              None, 0)
+                              None, 0, offsets=offsets)
             continue
         label = " ".join([*buffer, line.label.strip()]).strip()
-        rows.append(RawRow(label, line.label.strip(), line.fields, line.positions, line.width))
-        buffer = []
+        rows.append(RawRow(label, line.label.strip(), line.fields, line.positions, line.width,
+                           line.heads, line.offsets, (*tokens, *line.tokens)))
+        buffer, tokens = [], []
     return rows
 
 
-def align(row: RawRow, siblings: list[RawRow], n: int, side: Side) -> tuple[tuple[str, ...] | None,
-                                                                         bool]:
+def align(row: RawRow, siblings: list[RawRow], n: int, side: Side,
+          fill: bool = True) -> tuple[tuple[str, ...] | None, bool]:
     """The row's ``n`` cell texts (``""`` = printed blank) and whether they are certain.
 
     A row with exactly ``n`` filled fields is read as is. With blanks, cells are placed by
     column position, taken from sibling rows of the same shape that are full; plain text
-    without positions cannot be placed and gives ``None``.
+    without positions cannot be placed and gives ``None``. With ``fill``, a left-anchored
+    row with positions but no sibling layout is read from its first field on.
     """
     filled = row.filled
     if len(filled) == n:
@@ -99,7 +111,7 @@ def align(row: RawRow, siblings: list[RawRow], n: int, side: Side) -> tuple[tupl
     layout = _sibling_layout(row, siblings, n)
     if layout is not None:
         return tuple(by_position.get(p, "") for p in layout), True
-    if side is Side.LEFT:
+    if side is Side.LEFT and fill:
         return tuple((list(row.fields) + [""] * n)[:n]), True
     return None, False
 
