@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -53,26 +54,31 @@ class RawRow:
     heads: tuple[str, ...] | None = None
     offsets: tuple[int, ...] | None = None
     tokens: tuple[tuple[str, int], ...] = ()  # label tokens (buffered lines included), centres
+    parts: tuple[str, ...] = ()  # the label-only lines buffered into this row, in order
 
     @property
     def filled(self) -> list[str]:
         return [f for f in self.fields if f.strip()]
 
 
-def assemble(lines: list[Line], run_hint: int | None = None) -> list[RawRow]:
+def assemble(lines: list[Line], run_hint: int | None = None,
+             is_header: Callable[[str], bool] | None = None) -> list[RawRow]:
     """Rows from lines: label-only lines are buffered into the next row's label.
 
     With ``run_hint``, a plain-text run of values shorter than the hint continues on the
-    next value-only line (a row of numbers wrapped in two).
+    next value-only line (a row of numbers wrapped in two), also across a page break's
+    repeated table header. A label-only line that ``is_header`` says is the table's column
+    header (repeated after a page break, it can cut a label in two) is left out of labels;
+    its tokens still tell where the columns are.
     """
     rows: list[RawRow] = []
     buffer: list[str] = []
     tokens: list[tuple[str, int]] = []
     for line in lines:
         if not line.fields:
-            if line.label.strip():
+            tokens += line.tokens
+            if line.label.strip() and not (is_header and is_header(line.label)):
                 buffer.append(line.label.strip())
-                tokens += line.tokens
             continue
         previous = rows[-1] if rows else None
         if (run_hint and previous is not None and not buffer and not line.label.strip()
@@ -86,8 +92,11 @@ def assemble(lines: list[Line], run_hint: int | None = None) -> list[RawRow]:
             continue
         label = " ".join([*buffer, line.label.strip()]).strip()
         rows.append(RawRow(label, line.label.strip(), line.fields, line.positions, line.width,
-                           line.heads, line.offsets, (*tokens, *line.tokens)))
+                           line.heads, line.offsets, (*tokens, *line.tokens), tuple(buffer)))
         buffer, tokens = [], []
+    if buffer:  # label-only lines at the end: a last row printed with every cell empty
+        rows.append(RawRow(" ".join(buffer), "", (), None, 0, tokens=tuple(tokens),
+                           parts=tuple(buffer)))
     return rows
 
 

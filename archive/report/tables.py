@@ -16,18 +16,33 @@ from dataclasses import dataclass, field, replace
 
 from archive.report.checks import CheckResult, CheckStatus, identities
 from archive.report.keys import (
-    T2_HEADER_WORDS, T2_ROWS_BY_TEMPLATE, T3_COLS, T3_LABELS, T3_ROWS_2021_ONLY, T4_KEYS,
-    Template, value_kind,
+    T2_HEADER_WORDS, T2_ROWS_BY_TEMPLATE, T3_COL_LABELS, T3_COLS, T3_LABELS, T3_ROWS_2021_ONLY,
+    T4_KEYS, Template, value_kind,
 )
 from archive.report.labels import LabelIndex, label_key, suffix_match
 from archive.report.placement import (
-    MAX_SHORT, T2_HEADS, T3_HEADS, ShortRow, header_centres, place, place_short_row,
+    MAX_SHORT, T2_HEADS, T3_HEADS, ShortRow, by_offsets, header_centres, place,
+    place_short_row,
 )
 from archive.report.rows import RawRow, Side
 from archive.report.values import CellValue, parse_cell
 
 T3_INDEX = LabelIndex({key: [label] for key, label in T3_LABELS.items()})
 BLANK_ROW_SCORE = 0.9  # an all-blank row must match its label this well to count
+T3_HEADER_WORDS = sorted({label_key(w) for w in (
+    *T3_COL_LABELS.values(), "申请人情况", "法人或其他组织", "本列数据的勾稽关系为",
+    "第一项加第二项之和", "等于第三项加第四项之和")}, key=len, reverse=True)
+
+
+def is_t3_header(label: str) -> bool:
+    """Whether a line is (part of) T3's column header: nothing but header words, e.g.
+    ``"自然人 法人或其他组织 总计"``; a row label such as ``（七）总计`` is not."""
+    rest = label_key(label)
+    if not rest:
+        return False
+    for word in T3_HEADER_WORDS:
+        rest = rest.replace(word, "")
+    return not rest
 
 
 @dataclass
@@ -73,8 +88,14 @@ def read_t2(rows: list[RawRow], region_text: str) -> TableRead:
     read = TableRead(template=template)
     centres: dict[str, int] = {}
     short: list[ShortRow] = []
+    exact = {label_key(label): key for key, variants in labels.items() for label in variants}
     for row in rows:
         centres = header_centres(row.tokens, T2_HEADS, all_columns) or centres
+        for part in row.parts:  # a row printed with every cell empty: its label alone
+            key = exact.get(label_key(part))
+            if key and not any(k.startswith(f"t2.{key}.") for k in read.cells):
+                for column in specs[key].columns:
+                    _put(read.cells, f"t2.{key}.{column}", "", True)
         match = suffix_match(row.own, labels) if row.own else None
         match = match or suffix_match(row.label, labels)
         if match is None or any(k.startswith(f"t2.{match.key}.") for k in read.cells):
@@ -158,7 +179,10 @@ def read_t4(rows: list[RawRow]) -> TableRead:
         # layout kept it, so these cells are not certain.
         runs = [r.filled for r in rows if r.filled and len(label_key(r.own)) <= 12]
         values = tuple(v for run in runs for v in run)
-        if n - MAX_SHORT <= len(values) < n:
+        laid = _t4_by_layout(rows)
+        if laid is not None:
+            values, certain = laid, True
+        elif n - MAX_SHORT <= len(values) < n:
             _place_short_rows(read, [ShortRow("t4", tuple(T4_KEYS), values)],
                               [i for i in identities(None) if i[0] == "T4-SUM"])
             return read
@@ -167,6 +191,20 @@ def read_t4(rows: list[RawRow]) -> TableRead:
     for key, raw in zip(T4_KEYS, values):
         _put(read.cells, key, raw, certain)
     return read
+
+
+T4_OUTCOME_WORDS = {"结果维持", "结果维护", "结果纠正", "其他结果", "尚未审结", "总计"}
+
+
+def _t4_by_layout(rows: list[RawRow]) -> tuple[str, ...] | None:
+    """The T4 values of a layout-text row under the fifteen outcome headers (sorted by
+    column), when the row leaves cells blank."""
+    tokens = sorted({c for row in rows for t, c in row.tokens if label_key(t) in T4_OUTCOME_WORDS})
+    centres = [c for i, c in enumerate(tokens) if i == 0 or c - tokens[i - 1] > 2]
+    data = [r for r in rows if r.filled and r.offsets is not None]
+    if len(centres) != len(T4_KEYS) or len(data) != 1:
+        return None
+    return by_offsets(data[0], centres)
 
 
 def merge_reads(primary: TableRead, fallback: TableRead) -> TableRead:
