@@ -91,7 +91,9 @@ def read_t2(rows: list[RawRow], region_text: str) -> TableRead:
     exact = {label_key(label): key for key, variants in labels.items() for label in variants}
     for row in rows:
         centres = header_centres(row.tokens, T2_HEADS, all_columns) or centres
-        for part in row.parts:  # a row printed with every cell empty: its label alone
+        # A row printed with every cell empty shows its label alone, before another row's.
+        blank_rows = row.parts if row.own or not row.fields else row.parts[:-1]
+        for part in blank_rows:
             key = exact.get(label_key(part))
             if key and not any(k.startswith(f"t2.{key}.") for k in read.cells):
                 for column in specs[key].columns:
