@@ -23,7 +23,8 @@ import unicodedata
 from archive.report.rows import Line
 from archive.report.values import is_value_text
 
-PAGE_NUMBER = re.compile(r"(?<!\S)[-—–]\s?\d{1,3}\s?[-—–](?!\S)|第\s*\d{1,3}\s*页(\s*共\s*\d{1,3}\s*页)?")
+PAGE_NUMBER = re.compile(r"(?<!\S)[-—–]\d{1,3}[-—–](?!\S)|^\s*[-—–]\s?\d{1,3}\s?[-—–]\s*$"
+                         r"|第\s*\d{1,3}\s*页(\s*共\s*\d{1,3}\s*页)?")
 SPLIT_UNIT = re.compile(r"(?<=\d)\s+(?=(?:万元|元|笔|件)(?:\s|$))")
 
 
