@@ -181,8 +181,20 @@ def archive_section(scratch: Path, args) -> Section:
                    f"`python -m bench --only archive --reports {args.reports}`", body, targets)
 
 
+def accuracy_section(scratch: Path, args) -> Section:
+    from bench.accuracy_bench import accuracy_section as section
+
+    return section(scratch, args)
+
+
+def cli_section(scratch: Path, args) -> Section:
+    from bench.cli_bench import cli_section as section
+
+    return section(scratch, args)
+
+
 SECTIONS = {"crawl": crawl_section, "extract": extraction_section, "parse": parsing_section,
-            "archive": archive_section}
+            "archive": archive_section, "accuracy": accuracy_section, "cli": cli_section}
 
 
 def render(sections: list[Section], machine: list[str], seconds: float) -> str:

@@ -64,9 +64,12 @@ def display_width(text: str) -> int:
 def token_centres(line: str) -> list[tuple[str, int]]:
     """Every whitespace-separated token of a raw line with the display column of its centre."""
     out = []
+    column, done = 0, 0
     for match in TOKEN.finditer(line.replace("\xa0", " ")):
-        start = display_width(line[:match.start()])
-        out.append((match[0], start + display_width(match[0]) // 2))
+        column += display_width(line[done:match.start()])
+        width = display_width(match[0])
+        out.append((match[0], column + width // 2))
+        column, done = column + width, match.end()
     return out
 
 
