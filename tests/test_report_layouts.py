@@ -36,7 +36,8 @@ EXAMPLE_PLAN = {layout: ("org_columns" if layout in POSITIONAL else "scattered")
 EXAMPLE_PLAN["html-portal"] = EXAMPLE_PLAN["html-spans"] = "row_totals"
 EXAMPLE_TITLE = dict(zip(LAYOUTS, ["no_gongzuo", "zhengwu", "niandu_nianbao", "two_lines",
                                    "metadata_only", "as_printed", "no_gongzuo", "zhengwu",
-                                   "niandu_nianbao", "two_lines", "as_printed"]))
+                                   "niandu_nianbao", "two_lines", "as_printed", "zhengwu",
+                                   "niandu_nianbao"]))
 
 
 def _assert_exact(case) -> None:
