@@ -21,7 +21,7 @@ from archive.report.keys import (
 )
 from archive.report.labels import LabelIndex, label_key, suffix_match
 from archive.report.placement import (
-    MAX_SHORT, T2_HEADS, T3_HEADS, ShortRow, by_offsets, header_centres, place,
+    MAX_SHORT, T2_HEADS, T3_HEADS, ShortRow, by_field_count, by_offsets, header_centres, place,
     place_short_row,
 )
 from archive.report.rows import RawRow, Side
@@ -171,11 +171,12 @@ def read_t4(rows: list[RawRow]) -> TableRead:
     a run one or two values short is placed by T4-SUM."""
     n = len(T4_KEYS)
     read = TableRead()
-    full = [r for r in rows if len(r.filled) == n]
-    full = full or [r for r in rows if r.filled and r.positions and len(r.fields) == n]
+    laid_out = [r.filled if len(r.filled) == n else by_field_count(r, n)[0] for r in rows
+                if r.filled]
+    full = [values for values in laid_out if values is not None]
     certain = bool(full)
     if full:
-        values = full[0].fields if len(full[0].fields) == n else tuple(full[0].filled)
+        values = tuple(full[0])
     else:
         # Values spread over several lines: their order is the printed one only if the
         # layout kept it, so these cells are not certain.
