@@ -1,4 +1,9 @@
-"""``gkarchive``: the command line over the archive library. Each command's docstring is its help."""
+"""``gkarchive``: the command line over the archive library. Each command's docstring is its help.
+
+A command imports what it needs when it runs (datasette, Scrapy, the format readers), so
+``gkarchive --help`` and ``gkarchive extract FILE`` start fast: keep heavy imports inside the
+``cmd_*`` functions.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,7 @@ import sys
 from pathlib import Path
 
 from archive import verify, warc
-from archive.lock import ArchiveBusy
 from archive.serve import add_serve_arguments, cmd_serve
-from archive.db import ArchiveError
 from archive.sites import DEFAULT_SITES_FILE, SiteConfigError
 
 
@@ -145,41 +148,52 @@ def _add_provenance_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_extract(args) -> int:
-    """Read one document: its text (--text), table grids (--tables) or report record (--json).
+    """Read documents: their text (--text), table grids (--tables) or report records (--json).
 
     FILE may be a PDF, DOCX, DOC, WPS, XLS(X), HTML page, RTF, OFD, ZIP, image, or a plain-text
-    extraction (.txt). An unreadable file prints its typed status and exits 1.
+    extraction (.txt); give several, or folders (every file under them, in path order), to read
+    them all in one process. With --json one FILE prints its record as one JSON object; several
+    print one record per line (JSON Lines), in order. An unreadable file prints its typed
+    status on standard error (its record, empty, is still printed) and the exit status is 1.
 
     Example: gkarchive extract report.pdf --json
+             gkarchive extract reports/ --json > records.jsonl
     """
     import json
 
     from archive.extract import extract_file, render_tables, render_text
+    from archive.extract.files import document_paths
     from archive.report import parse_document
 
-    doc = extract_file(args.file)
-    if args.mode == "text":
-        print(render_text(doc))
-    elif args.mode == "tables":
-        print(render_tables(doc))
-    else:
-        record = parse_document(doc, path=str(args.file), sha256=doc.sha256)
-        print(json.dumps(record.to_json_dict(), ensure_ascii=False, indent=2))
-    if not doc.usable:
-        print(f"gkarchive extract: {args.file}: {doc.status.value}: {doc.reason}", file=sys.stderr)
-        return 1
-    return 0
+    paths = document_paths(args.files)
+    unreadable = 0
+    for path in paths:
+        doc = extract_file(path)
+        if args.mode == "json":
+            record = parse_document(doc, path=str(path), sha256=doc.sha256).to_json_dict()
+            print(json.dumps(record, ensure_ascii=False, indent=2 if len(paths) == 1 else None),
+                  flush=len(paths) > 1)
+        else:
+            if len(paths) > 1:
+                print(f"==> {path} <==")
+            print(render_tables(doc) if args.mode == "tables" else render_text(doc))
+        if not doc.usable:
+            unreadable += 1
+            print(f"gkarchive extract: {path}: {doc.status.value}: {doc.reason}", file=sys.stderr)
+    return 1 if unreadable else 0
 
 
 def _add_extract_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, metavar="FILE")
+    parser.add_argument("files", type=Path, nargs="+", metavar="FILE",
+                        help="a document, or a folder of documents (repeatable)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--text", dest="mode", action="store_const", const="text",
                       help="print the text, page by page, with how each page was read (default)")
     mode.add_argument("--tables", dest="mode", action="store_const", const="tables",
                       help="print every table grid")
     mode.add_argument("--json", dest="mode", action="store_const", const="json",
-                      help="print the report record (cells, checks, sections) as JSON")
+                      help="print the report record (cells, checks, sections) as JSON; "
+                           "one line per file when there are several")
     parser.set_defaults(mode="text")
 
 
@@ -266,11 +280,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _reported_errors() -> tuple[type[Exception], ...]:
+    """Errors a command reports as a one-line message (exit 2): bad input, and the archive's
+    own errors, from whichever of their modules the command loaded (one that raised has)."""
+    errors: list[type[Exception]] = [SiteConfigError, ValueError, OSError]
+    for module, name in (("archive.db", "ArchiveError"), ("archive.lock", "ArchiveBusy")):
+        if module in sys.modules:
+            errors.append(getattr(sys.modules[module], name))
+    return tuple(errors)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (SiteConfigError, ArchiveError, ArchiveBusy, ValueError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 — re-raised unless it is a reported error
+        if not isinstance(exc, _reported_errors()):
+            raise
         print(f"gkarchive {args.command}: {exc}", file=sys.stderr)
         return 2
 

@@ -17,14 +17,10 @@ import argparse
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from datasette.app import Datasette
-from datasette.database import Database
-from datasette.plugins import pm
-
-import archive.datasette_plugin
-from archive.db import ArchiveError
-from archive.metadata import build_metadata
+if TYPE_CHECKING:  # datasette is imported when a server is made, not by `gkarchive --help`
+    from datasette.app import Datasette
 
 DATABASE_NAME = "archive"
 SETTINGS = {
@@ -41,6 +37,8 @@ PLUGIN_NAME = "gkarchive"
 
 def check_archive(path: str | Path) -> Path:
     """The archive at ``path``, or :class:`ArchiveError` when it is absent or not migrated."""
+    from archive.db import ArchiveError
+
     path = Path(path)
     if not path.is_file():
         raise ArchiveError(f"{path}: no such archive")
@@ -61,12 +59,21 @@ def check_archive(path: str | Path) -> Path:
 
 def register_plugin() -> None:
     """Register gkarchive's datasette plugin once per process."""
+    from datasette.plugins import pm
+
+    import archive.datasette_plugin
+
     if pm.get_plugin(PLUGIN_NAME) is None:
         pm.register(archive.datasette_plugin, name=PLUGIN_NAME)
 
 
 def make_datasette(path: str | Path, *, settings: dict | None = None) -> Datasette:
     """A Datasette over the archive at ``path`` (mutable, read-only connections) as ``archive``."""
+    from datasette.app import Datasette
+    from datasette.database import Database
+
+    from archive.metadata import build_metadata
+
     path = check_archive(path)
     register_plugin()
     ds = Datasette(files=[], metadata=build_metadata(DATABASE_NAME),
@@ -117,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     add_serve_arguments(parser)
     args = parser.parse_args(argv)
+    from archive.db import ArchiveError
+
     try:
         return cmd_serve(args)
     except ArchiveError as exc:

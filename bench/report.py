@@ -193,6 +193,17 @@ def challenge_section(scratch: Path, args) -> Section:
     return section(scratch, args)
 
 
+def accuracy_section(scratch: Path, args) -> Section:
+    from bench.accuracy_bench import accuracy_section as section
+
+    return section(scratch, args)
+
+
+def cli_section(scratch: Path, args) -> Section:
+    from bench.cli_bench import cli_section as section
+
+    return section(scratch, args)
+
 
 def distributed_section(scratch: Path, args) -> Section:
     from bench import distributed_bench as db
@@ -229,10 +240,9 @@ def distributed_section(scratch: Path, args) -> Section:
                    "`python -m bench --only distributed`", body, targets)
 
 
-
 SECTIONS = {"crawl": crawl_section, "extract": extraction_section, "parse": parsing_section,
-            "archive": archive_section, "where": where_section,
-            "challenge": challenge_section, "distributed": distributed_section}
+            "archive": archive_section, "where": where_section, "challenge": challenge_section,
+            "distributed": distributed_section, "accuracy": accuracy_section, "cli": cli_section}
 
 
 def render(sections: list[Section], machine: list[str], seconds: float) -> str:

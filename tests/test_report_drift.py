@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from archive.document import Cell, Document, ExtractStatus, Table
-from archive.report import CellState, Template, parse_document
+from archive.report import CellState, CheckStatus, Template, parse_document
 from archive.report.keys import ValueKind
 from archive.report.values import parse_cell
 from tests.test_report_support import CORPUS, txt_document
@@ -74,11 +74,13 @@ def test_typos_page_numbers_and_halfwidth_markers_in_t3() -> None:
     assert record.templates["t3"] is Template.T2019
 
 
-def test_plain_text_row_with_a_blank_cell_is_missing_not_shifted() -> None:
+def test_plain_text_row_with_a_blank_cell_is_never_shifted_silently() -> None:
     text = _report(t3=T3_2019_ROWS.replace("2.重复申请 0 0 0 0 0 0 0", "2.重复申请 0 0 0 0 0 0"))
     record = parse_document(txt_document(text))
-    assert all(f"t3.reject_repeat.{c}" in record.missing for c in ("natural", "total"))
-    assert "t3.reject_repeat.natural" not in record.cells
+    # all zeros: the blank could be any of the seven cells, so none of them is certain
+    assert not any(record.cells[f"t3.reject_repeat.{c}"].certain for c in ("natural", "total"))
+    check = next(c for c in record.checks if c.rule == "row_short")
+    assert (check.scope, check.status) == ("reject_repeat", CheckStatus.NOT_ASSESSABLE)
 
 
 def test_one_cell_per_line_and_wrapped_labels() -> None:

@@ -17,6 +17,7 @@ Example::
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import platform
 from collections.abc import Callable
@@ -24,16 +25,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from archive.document import Document, ExtractStatus, Page, PageMethod
-from archive.extract.archive_formats import extract_ofd, extract_zip
 from archive.extract.detect import declared_format, detect_format, page_in_place_of
-from archive.extract.docx import extract_docx
-from archive.extract.htmlpage import extract_html
-from archive.extract.legacy import extract_legacy
 from archive.extract.limits import ExtractFailure, Limits
-from archive.extract.ocr import extract_image
-from archive.extract.pdf import extract_pdf
 from archive.extract.render import render_tables, render_text
-from archive.extract.sheet import extract_sheet
 from archive.extract.textutil import decode_text
 
 __all__ = ["EXTRACTOR_VERSION", "Limits", "extract", "extract_file", "render_tables",
@@ -50,18 +44,31 @@ def _read_txt(data: bytes, fmt: str, limits: Limits) -> Document:
                     reason="" if text.strip() else "only whitespace")
 
 
+def _reader(module: str, function: str, takes_format: bool = False,
+            **options) -> Callable[[bytes, str, Limits], Document]:
+    """A format reader whose module (and its libraries: pypdfium2, trafilatura, openpyxl,
+    PIL …) is imported by its first document, so a process reading PDFs never loads the rest."""
+    def read(data: bytes, fmt: str, limits: Limits) -> Document:
+        target = getattr(importlib.import_module(f"archive.extract.{module}"), function)
+        if takes_format:
+            return target(data, fmt, limits, **options)
+        return target(data, limits, **options)
+    return read
+
+
 READERS: dict[str, Callable[[bytes, str, Limits], Document]] = {
-    "pdf": lambda data, fmt, limits: extract_pdf(data, limits),
-    "docx": lambda data, fmt, limits: extract_docx(data, limits),
-    "doc": extract_legacy,
-    "wps": extract_legacy,
-    "rtf": extract_legacy,
-    "xls": lambda data, fmt, limits: extract_sheet(data, fmt, limits),
-    "xlsx": lambda data, fmt, limits: extract_sheet(data, fmt, limits),
-    "html": lambda data, fmt, limits: extract_html(data, limits),
-    "image": lambda data, fmt, limits: extract_image(data, limits),
-    "ofd": lambda data, fmt, limits: extract_ofd(data, limits),
-    "zip": lambda data, fmt, limits: extract_zip(data, limits, extract_member=extract),
+    "pdf": _reader("pdf", "extract_pdf"),
+    "docx": _reader("docx", "extract_docx"),
+    "doc": _reader("legacy", "extract_legacy", takes_format=True),
+    "wps": _reader("legacy", "extract_legacy", takes_format=True),
+    "rtf": _reader("legacy", "extract_legacy", takes_format=True),
+    "xls": _reader("sheet", "extract_sheet", takes_format=True),
+    "xlsx": _reader("sheet", "extract_sheet", takes_format=True),
+    "html": _reader("htmlpage", "extract_html"),
+    "image": _reader("ocr", "extract_image"),
+    "ofd": _reader("archive_formats", "extract_ofd"),
+    "zip": lambda data, fmt, limits: _reader("archive_formats", "extract_zip",
+                                             extract_member=extract)(data, fmt, limits),
     "txt": _read_txt,
 }
 

@@ -20,7 +20,6 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from archive.document import Document, ExtractStatus, Page, PageMethod, Table
-from archive.extract import ocr
 from archive.extract.grid import find_tables, hline, join_cell_lines, table_from_boxes, vline
 from archive.extract.limits import ExtractFailure, Limits
 from archive.extract.textutil import Problem, is_garbled, join_pages, overall_status
@@ -103,6 +102,8 @@ def _has_images(page: pdfium.PdfPage) -> bool:
 def _ocr_page(page: pdfium.PdfPage, number: int,
               limits: Limits) -> tuple[Page, list[Table], Problem | None]:
     """Render the page and OCR it; an OCR failure leaves the page blank with a reason."""
+    from archive.extract import ocr  # PIL and tesseract only for pages that need them
+
     scale = limits.ocr_dpi / 72
     width, height = page.get_size()
     if width * height * scale * scale > limits.max_image_pixels:

@@ -92,24 +92,31 @@ def _absent_detail(absent: list[str], left: list[str], right: list[str], cells: 
     return "; ".join(words)
 
 
+def identities(template: Template | None) -> list[tuple[str, str, list[str], list[str]]]:
+    """Every hard identity of T3 and T4 as ``(rule, scope, left keys, right keys)``, where
+    sum(left) must equal sum(right). T3's are those of ``template`` (2019 when unknown)."""
+    results_rows = T3_RESULT_ROWS[Template.T2021 if template is Template.T2021 else Template.T2019]
+    out = [("T3-BAL", col, [f"t3.new_received.{col}", f"t3.carried_over.{col}"],
+            [f"t3.total_processed.{col}", f"t3.carried_forward.{col}"]) for col in T3_COLS]
+    out += [("T3-RES", col, [f"t3.total_processed.{col}"],
+             [f"t3.{row}.{col}" for row in results_rows]) for col in T3_COLS]
+    out += [("T3-ROW", row, [f"t3.{row}.total"],
+             [f"t3.{row}.{col}" for col in T3_APPLICANT_COLS]) for row in t3_rows(template)]
+    out += [("T4-SUM", g, [f"t4.{g}.total"], [f"t4.{g}.{o}" for o in T4_OUTCOMES[:-1]])
+            for g in T4_GROUPS]
+    return out
+
+
 def t3_checks(cells: Cells, template: Template) -> list[CheckResult]:
     """T3-BAL and T3-RES per column, T3-ROW per row."""
-    results_rows = T3_RESULT_ROWS[Template.T2021 if template is Template.T2021 else Template.T2019]
-    out = [identity("T3-BAL", col, [f"t3.new_received.{col}", f"t3.carried_over.{col}"],
-                    [f"t3.total_processed.{col}", f"t3.carried_forward.{col}"], cells)
-           for col in T3_COLS]
-    out += [identity("T3-RES", col, [f"t3.total_processed.{col}"],
-                     [f"t3.{row}.{col}" for row in results_rows], cells) for col in T3_COLS]
-    out += [identity("T3-ROW", row, [f"t3.{row}.total"],
-                     [f"t3.{row}.{col}" for col in T3_APPLICANT_COLS], cells)
-            for row in t3_rows(template)]
-    return out
+    return [identity(rule, scope, left, right, cells)
+            for rule, scope, left, right in identities(template) if rule.startswith("T3-")]
 
 
 def t4_checks(cells: Cells) -> list[CheckResult]:
     """T4-SUM per group: total = upheld + corrected + other + pending."""
-    return [identity("T4-SUM", g, [f"t4.{g}.total"], [f"t4.{g}.{o}" for o in T4_OUTCOMES[:-1]],
-                     cells) for g in T4_GROUPS]
+    return [identity(rule, scope, left, right, cells)
+            for rule, scope, left, right in identities(None) if rule == "T4-SUM"]
 
 
 def hard_checks(cells: Cells, t3_template: Template | None, tables: list[str]) -> list[CheckResult]:

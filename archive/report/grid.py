@@ -8,8 +8,8 @@ Example::
 
     >>> from archive.document import Cell, Table
     >>> table = Table([Cell("行政许可", 0, 0), Cell("447228", 0, 1, colspan=3)])
-    >>> grid_lines(table)
-    [Line(label='行政许可', fields=('447228',), positions=(1,), width=4)]
+    >>> grid_lines(table)[0].fields, grid_lines(table)[0].positions
+    (('447228',), (1,))
 """
 
 from __future__ import annotations
@@ -28,22 +28,46 @@ T4_WORDS = ["行政复议", "行政诉讼", "未经复议直接起诉", "复议�
 
 
 def grid_lines(table: Table) -> list[Line]:
-    """Each grid row as a label and the value cells that start in it, at their columns."""
+    """Each grid row as a label and the value cells that start in it, at their columns, each
+    with the column header printed above it."""
     covering: dict[int, list[Cell]] = {}
+    at: dict[tuple[int, int], Cell] = {}
     for cell in sorted(table.cells, key=lambda c: (c.col, c.row)):
         for row in range(cell.row, cell.row + cell.rowspan):
             covering.setdefault(row, []).append(cell)
-    return [_row_line(covering[r], r, table.n_cols) for r in sorted(covering)]
+            for col in range(cell.col, cell.col + cell.colspan):
+                at[row, col] = cell
+    labels = {id(c) for c in table.cells if c.text.strip() and not is_value_text(c.text)}
+    width = table.n_cols
+    heads = _heads(at, labels, table.n_rows, width)
+    return [_row_line(covering[r], r, width, labels, heads) for r in sorted(covering)]
 
 
-def _row_line(cells: list[Cell], row: int, width: int) -> Line:
-    labels = [c for c in cells if c.text.strip() and not is_value_text(c.text)]
-    label_end = max((c.col + c.colspan for c in labels), default=0)
+def _heads(at: dict[tuple[int, int], Cell], labels: set[int], n_rows: int,
+           n_cols: int) -> dict[tuple[int, int], str]:
+    """For each slot, the nearest label cell above it in its column (value and blank cells
+    skipped): a value's column header."""
+    heads: dict[tuple[int, int], str] = {}
+    for col in range(n_cols):
+        last = ""
+        for row in range(n_rows):
+            heads[row, col] = last
+            cell = at.get((row, col))
+            if cell is not None and id(cell) in labels:
+                last = cell.text.strip()
+    return heads
+
+
+def _row_line(cells: list[Cell], row: int, width: int, labels: set[int],
+              heads: dict[tuple[int, int], str]) -> Line:
+    label_cells = [c for c in cells if id(c) in labels]
+    label_end = max((c.col + c.colspan for c in label_cells), default=0)
     values = [c for c in cells if c.row == row and c.col >= label_end]
-    label = " ".join(c.text.strip() for c in labels)
+    label = " ".join(c.text.strip() for c in label_cells)
     if not values:
         return Line(label)
-    return Line(label, tuple(c.text.strip() for c in values), tuple(c.col for c in values), width)
+    return Line(label, tuple(c.text.strip() for c in values), tuple(c.col for c in values), width,
+                heads=tuple(heads[c.row, c.col] for c in values))
 
 
 def table_kinds(table: Table) -> dict[str, int]:

@@ -132,6 +132,20 @@ T3_ROWS_2021_ONLY = ("other_overdue_correction", "other_fee_unpaid", "other_misc
 T3_COLS: list[str] = ["natural", "commercial", "research", "public_interest", "legal_service",
                       "org_other", "total"]
 T3_APPLICANT_COLS: list[str] = T3_COLS[:-1]
+# Column headers as printed: they map a grid's or a layout's columns to keys.
+T3_COL_LABELS: dict[str, str] = {
+    "natural": "自然人", "commercial": "商业企业", "research": "科研机构",
+    "public_interest": "社会公益组织", "legal_service": "法律服务机构", "org_other": "其他",
+    "total": "总计",
+}
+T2_COL_LABELS: dict[str, tuple[str, ...]] = {
+    "new_made": ("本年新制作数量",), "new_published": ("本年新公开数量",),
+    "total_published": ("对外公开总数量",), "prev_items": ("上一年项目数量",),
+    "delta_items": ("本年增/减", "本年增减"), "decisions": ("处理决定数量", "本年处理决定数量"),
+    "proc_count": ("采购项目数量",), "proc_amount_yuan": ("采购总金额",),
+    "issued": ("本年制发件数",), "repealed": ("本年废止件数",), "in_force": ("现行有效件数",),
+    "fee_amount_wan": ("本年收费金额（单位：万元）", "本年收费金额"),
+}
 
 T4_GROUPS: list[str] = ["review", "suit_direct", "suit_after_review"]
 T4_OUTCOMES: list[str] = ["upheld", "corrected", "other", "pending", "total"]

@@ -19,12 +19,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 MARKER = re.compile(r"[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|(?<!\d)\d{1,2}[.、](?!\d)")
 ACCEPT = 0.6  # below this a label is not a match at all
 CERTAIN = 0.8  # below this a match is used but its cells are marked uncertain
 
 
+@lru_cache(maxsize=1 << 16)
 def label_key(text: str) -> str:
     """Letters and digits only, after NFKC: ``"（一） 予以公开"`` → ``"一予以公开"``."""
     norm = unicodedata.normalize("NFKC", text)
@@ -105,16 +107,19 @@ def suffix_match(label: str, labels: dict[str, list[str]]) -> LabelMatch | None:
     Example: ``suffix_match("信息内容 本年新制作数量 规 章", T2_LABELS).key == "regulations"``
     """
     key_text = label_key(label)
+    pairs = [(key, label_key(variant)) for key, variants in labels.items() for variant in variants]
     best: LabelMatch | None = None
-    for key, variants in labels.items():
-        for variant in variants:
-            lk = label_key(variant)
-            if key_text.endswith(lk):
-                score = 1.0 + len(lk) / 100  # the longest ending label wins (行政规范性文件)
-            else:
-                window = key_text[-len(lk) - 1:]
-                score = max(SequenceMatcher(None, key_text[-len(lk):], lk).ratio(),
-                            SequenceMatcher(None, window, lk).ratio()) if len(lk) >= 4 else 0
-            if score >= 0.75 and (best is None or score > best.score):
-                best = LabelMatch(key, score)
+    for key, lk in pairs:  # the longest ending label wins (行政规范性文件 over 规范性文件)
+        if key_text.endswith(lk) and (best is None or 1.0 + len(lk) / 100 > best.score):
+            best = LabelMatch(key, 1.0 + len(lk) / 100)
+    if best is not None:
+        return best  # an exact ending beats every fuzzy score (at most 1.0)
+    for key, lk in pairs:
+        if len(lk) < 4:
+            continue
+        window = key_text[-len(lk) - 1:]
+        score = max(SequenceMatcher(None, key_text[-len(lk):], lk).ratio(),
+                    SequenceMatcher(None, window, lk).ratio())
+        if score >= 0.75 and (best is None or score > best.score):
+            best = LabelMatch(key, score)
     return best

@@ -26,7 +26,9 @@ from archive.report.rows import Line, assemble
 from archive.report.sections import (
     Section, agency_of, find_sections, report_title, section_body, year_of,
 )
-from archive.report.tables import TableRead, merge_reads, read_t2, read_t3, read_t4
+from archive.report.tables import (
+    TableRead, is_t3_header, merge_reads, read_t2, read_t3, read_t4,
+)
 from archive.report.text import text_lines
 
 PARSER_VERSION = "1.0.0"
@@ -56,7 +58,8 @@ def parse_document(doc: Document, *, path: str = "", sha256: str = "") -> Report
     found = [t for t in TABLES if any(k.startswith(f"{t}.") for k in record.cells)]
     record.checks = [*hard_checks(record.cells, record.templates["t3"], found),
                      *t2_soft_checks(record.cells, record.templates["t2"]),
-                     text_vs_table(section_one, record.cells)]
+                     text_vs_table(section_one, record.cells),
+                     *(c for t in TABLES if t in found for c in reads[t].checks)]
     return record
 
 
@@ -80,7 +83,7 @@ def read_table(table: str, lines: list[Line]) -> TableRead:
     if table == "t2":
         return read_t2(assemble(lines), " ".join(line.label for line in lines))
     if table == "t3":
-        return read_t3(assemble(lines, run_hint=7))
+        return read_t3(assemble(lines, run_hint=7, is_header=is_t3_header))
     return read_t4(assemble(lines))
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -36,6 +37,9 @@ class Line:
     fields: tuple[str, ...] = ()
     positions: tuple[int, ...] | None = None
     width: int = 0
+    heads: tuple[str, ...] | None = None  # per field: the column header above it (grids)
+    offsets: tuple[int, ...] | None = None  # per field: display column of its centre (layout text)
+    tokens: tuple[tuple[str, int], ...] = ()  # plain text: every label token and its centre
 
 
 @dataclass(frozen=True)
@@ -47,23 +51,33 @@ class RawRow:
     fields: tuple[str, ...]
     positions: tuple[int, ...] | None
     width: int
+    heads: tuple[str, ...] | None = None
+    offsets: tuple[int, ...] | None = None
+    tokens: tuple[tuple[str, int], ...] = ()  # label tokens (buffered lines included), centres
+    parts: tuple[str, ...] = ()  # the label-only lines buffered into this row, in order
 
     @property
     def filled(self) -> list[str]:
         return [f for f in self.fields if f.strip()]
 
 
-def assemble(lines: list[Line], run_hint: int | None = None) -> list[RawRow]:
+def assemble(lines: list[Line], run_hint: int | None = None,
+             is_header: Callable[[str], bool] | None = None) -> list[RawRow]:
     """Rows from lines: label-only lines are buffered into the next row's label.
 
     With ``run_hint``, a plain-text run of values shorter than the hint continues on the
-    next value-only line (a row of numbers wrapped in two).
+    next value-only line (a row of numbers wrapped in two), also across a page break's
+    repeated table header. A label-only line that ``is_header`` says is the table's column
+    header (repeated after a page break, it can cut a label in two) is left out of labels;
+    its tokens still tell where the columns are.
     """
     rows: list[RawRow] = []
     buffer: list[str] = []
+    tokens: list[tuple[str, int]] = []
     for line in lines:
         if not line.fields:
-            if line.label.strip():
+            tokens += line.tokens
+            if line.label.strip() and not (is_header and is_header(line.label)):
                 buffer.append(line.label.strip())
             continue
         previous = rows[-1] if rows else None
@@ -71,22 +85,29 @@ def assemble(lines: list[Line], run_hint: int | None = None) -> list[RawRow]:
                 and previous.positions is None and line.positions is None
                 and len(previous.fields) + len(line.fields) <= run_hint
                 and len(previous.fields) < run_hint):
+            offsets = (previous.offsets + line.offsets
+                       if previous.offsets is not None and line.offsets is not None else None)
             rows[-1] = RawRow(previous.label, previous.own, previous.fields + line.fields,
-                              None, 0)
+                              None, 0, offsets=offsets)
             continue
         label = " ".join([*buffer, line.label.strip()]).strip()
-        rows.append(RawRow(label, line.label.strip(), line.fields, line.positions, line.width))
-        buffer = []
+        rows.append(RawRow(label, line.label.strip(), line.fields, line.positions, line.width,
+                           line.heads, line.offsets, (*tokens, *line.tokens), tuple(buffer)))
+        buffer, tokens = [], []
+    if buffer:  # label-only lines at the end: a last row printed with every cell empty
+        rows.append(RawRow(" ".join(buffer), "", (), None, 0, tokens=tuple(tokens),
+                           parts=tuple(buffer)))
     return rows
 
 
-def align(row: RawRow, siblings: list[RawRow], n: int, side: Side) -> tuple[tuple[str, ...] | None,
-                                                                         bool]:
+def align(row: RawRow, siblings: list[RawRow], n: int, side: Side,
+          fill: bool = True) -> tuple[tuple[str, ...] | None, bool]:
     """The row's ``n`` cell texts (``""`` = printed blank) and whether they are certain.
 
     A row with exactly ``n`` filled fields is read as is. With blanks, cells are placed by
     column position, taken from sibling rows of the same shape that are full; plain text
-    without positions cannot be placed and gives ``None``.
+    without positions cannot be placed and gives ``None``. With ``fill``, a left-anchored
+    row with positions but no sibling layout is read from its first field on.
     """
     filled = row.filled
     if len(filled) == n:
@@ -99,7 +120,7 @@ def align(row: RawRow, siblings: list[RawRow], n: int, side: Side) -> tuple[tupl
     layout = _sibling_layout(row, siblings, n)
     if layout is not None:
         return tuple(by_position.get(p, "") for p in layout), True
-    if side is Side.LEFT:
+    if side is Side.LEFT and fill:
         return tuple((list(row.fields) + [""] * n)[:n]), True
     return None, False
 

@@ -76,11 +76,14 @@ def section_body(lines: list[str], section: Section) -> str:
 
 def report_title(lines: list[str]) -> str:
     """The title: the first line naming the report (a wrapped title joined), with a body
-    name printed on the line above it; whitespace removed, the printed forms kept."""
-    head = ["".join(line.split()) for line in lines[:40]]
+    name printed on the line above it; whitespace removed, the printed forms kept. Any of
+    ``政府信息公开工作年度报告``, ``政府信息公开年度报告``, ``政务公开工作年度报告``,
+    ``…年报`` counts, and a portal page's ``名称：`` row names the report too."""
+    head = [META_LABEL.sub("", "".join(line.split())) for line in lines[:40]]
     head = [line for line in head if line]
     for index, line in enumerate(head):
-        if "政府信息公开" not in line or HEADING.match(line) or len(line) > 60:
+        if (not DISCLOSURE.search(line) or HEADING.match(line) or len(line) > 60
+                or NOT_TITLE.search(line)):
             continue
         title = line
         for following in head[index + 1:index + 3]:
@@ -97,7 +100,10 @@ def report_title(lines: list[str]) -> str:
     return ""
 
 
-TITLE_END = re.compile(r"(报告|统计表|情况表)")
+TITLE_END = re.compile(r"(报告|年报|统计表|情况表)")
+DISCLOSURE = re.compile(r"政府信息公开|政务公开|信息公开")  # 政务公开工作年度报告, 信息公开年报
+META_LABEL = re.compile(r"^(?:名称|标题|文件名称|信息名称|主题)[:：]")  # a portal's metadata table
+NOT_TITLE = re.compile(r"[，。；>»›]")  # prose, or a breadcrumb (首页 > 政府信息公开 > 年度报告)
 BODY_END = re.compile(r"(政府|镇|乡|街道|办事处|局|委员会|办公室|委|厅|中心)$")
 BODY_START = re.compile(r"^(附件\S{0,3}[:：])?[^\d附]{2,}?(政府|镇|乡|街道|局|委员会|办公室)")
 
@@ -113,9 +119,10 @@ def year_of(title: str, text: str) -> int | None:
 
 def agency_of(title: str) -> str:
     """The body as reports name themselves: ``凤岗镇``, ``淮安市人民政府``, ``花都区人民政府``."""
-    body = title.split("政府信息公开")[0] if "政府信息公开" in title else ""
-    body = YEAR.sub("", re.sub(r"^附件\d*[:：]?", "", body))
-    body = re.sub(r"^\d{4}年?度?", "", body).strip()
+    match = DISCLOSURE.search(title)
+    body = title[:match.start()] if match else ""
+    body = re.sub(r"(?:19|20)\d\d\s*年度?", "", re.sub(r"^附件\d*[:：]?", "", body))
+    body = re.sub(r"^\d{4}", "", body).strip()
     if body.endswith("政府") and not body.endswith("人民政府") and body[:-2]:
         body = body[:-2] if re.search(r"(镇|乡|街道)$", body[:-2]) else body
     town = TOWN.match(body)

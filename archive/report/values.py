@@ -21,6 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from archive.report.keys import ValueKind
 
@@ -58,11 +59,13 @@ NUMBER = re.compile(r"^(?P<sign>[+\-]?)(?P<digits>\d[\d,]*(?:\.\d+)?|\.\d+)(?P<u
 MINUS_FORMS = str.maketrans({"−": "-", "﹣": "-", "‐": "-", "‑": "-"})
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise(text: str) -> str:
     """NFKC, minus signs unified, all whitespace removed: ``"－ 42 元"`` → ``"-42元"``."""
     return "".join(unicodedata.normalize("NFKC", text).translate(MINUS_FORMS).split())
 
 
+@lru_cache(maxsize=1 << 16)
 def is_value_text(text: str) -> bool:
     """Whether a token reads as a cell value (number, dash or 无), e.g. ``"1488笔"`` → True."""
     norm = normalise(text)
