@@ -41,6 +41,7 @@ class RequestRecord:
     body_bytes: int
     user_agent: str
     time: float
+    seconds: float = 0.0  # spent sending the answer (headers and body)
 
 
 @dataclass
@@ -184,8 +185,10 @@ class PortalHandler(BaseHTTPRequestHandler):
         resp = self._finalise(req, resp)
         if "slow" in app.state:
             app.stopping.wait(slow_delay(req.url))
+        started = time.monotonic()
         sent = self._send(req, resp)
-        self._record(req.url, resp.status if sent >= 0 else 0, max(sent, 0))
+        self._record(req.url, resp.status if sent >= 0 else 0, max(sent, 0),
+                     time.monotonic() - started)
 
     def _finalise(self, req: Request, resp: Response) -> Response:
         """Validators (304) and gzip, as the active switches say."""
@@ -255,6 +258,7 @@ class PortalHandler(BaseHTTPRequestHandler):
             pass
         self.wfile = io.BytesIO()  # the handler's final flush must find an open sink
 
-    def _record(self, url: str, status: int, sent: int) -> None:
+    def _record(self, url: str, status: int, sent: int, seconds: float = 0.0) -> None:
         self.server.app.record(RequestRecord(self.command, url, status, sent,
-                                             self.headers.get("User-Agent", ""), time.time()))
+                                             self.headers.get("User-Agent", ""), time.time(),
+                                             seconds))

@@ -1,0 +1,229 @@
+"""``make mutation``: mutmut over the core modules, one target at a time; writes docs/mutation.md.
+
+Each target runs in its own scratch copy of the repository (``build/mutation/<slug>/``) with a
+``[tool.mutmut]`` section written for it, so that targets do not share mutmut's state and the
+worktree stays clean. Only the fast, pure-function tests that cover a target run against its
+mutants (no crawl, no converter); each mutant's run takes seconds.
+
+    .venv/bin/python scripts/mutation.py                      # every target, then the report
+    .venv/bin/python scripts/mutation.py --only selection     # one target (by slug)
+    .venv/bin/python scripts/mutation.py --report-only        # re-render from the last results
+
+Survivors that are equivalent mutants (no test can tell them apart from the code) are
+explained in ``EQUIVALENT`` below, by mutant name; the report lists every other survivor as
+unexplained, and the run exits 1 while any target is under ``TARGET_SCORE`` or has one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SCRATCH = REPO / "build" / "mutation"
+REPORT = REPO / "docs" / "mutation.md"
+TARGET_SCORE = 0.90
+MAX_CHILDREN = int(os.environ.get("MUTATION_MAX_CHILDREN", "2"))
+
+
+@dataclass(frozen=True)
+class Target:
+    """One mutated module (or package) and the fast tests run against its mutants.
+
+    ``functions`` limits the mutants to those of the named functions or methods (mutmut
+    mutant-name globs, e.g. ``archive.store.xǁArchiveWriterǁknown_posts__mutmut_*``).
+    """
+
+    slug: str
+    path: str  # file or package, relative to the repository
+    tests: tuple[str, ...]
+    functions: tuple[str, ...] = ()
+
+    @property
+    def module(self) -> str:
+        return self.path.removesuffix(".py").rstrip("/").replace("/", ".")
+
+
+# The one list of what is mutated: edit here when a module moves (e.g. crawler/platforms/).
+TARGETS = (
+    Target("selection", "crawler/selection.py",
+           ("tests/test_platform_parsing.py", "tests/test_selection.py")),
+    Target("gkmlpt", "crawler/gkmlpt.py",
+           ("tests/test_platform_parsing.py", "tests/test_gkmlpt_parsing.py")),
+    Target("report", "archive/report/",
+           ("tests/test_report_golden.py", "tests/test_report_checks.py",
+            "tests/test_report_drift.py", "tests/test_report_snapshots.py",
+            "tests/test_report_units.py")),
+    Target("store", "archive/store.py", ("tests/test_store.py",),
+           functions=tuple(f"xǁArchiveWriterǁ{name}__mutmut_*" for name in (
+               "_put_blob", "record_post", "touch_post", "mark_removed", "known_posts",
+               "validators", "_upsert_attachment", "record_attachment_result"))),
+)
+
+# Survivors that no test can kill, by mutant name: why the mutant behaves like the code.
+EQUIVALENT: dict[str, str] = {}
+
+
+@dataclass
+class Result:
+    target: Target
+    statuses: dict[str, str] = field(default_factory=dict)  # mutant name -> mutmut status
+    seconds: float = 0.0
+
+    def count(self, *names: str) -> int:
+        return sum(1 for s in self.statuses.values() if s in names)
+
+    @property
+    def killed(self) -> int:
+        return self.count("killed", "timeout", "segfault", "caught by type check")
+
+    @property
+    def survivors(self) -> list[str]:
+        return sorted(n for n, s in self.statuses.items() if s in ("survived", "no tests"))
+
+    @property
+    def scored(self) -> int:
+        return self.killed + len(self.survivors)
+
+    @property
+    def score(self) -> float:
+        return self.killed / self.scored if self.scored else 0.0
+
+
+def _pyproject(target: Target) -> str:
+    base = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    only = f"{target.path}*" if target.path.endswith("/") else target.path
+    return base + "\n[tool.mutmut]\n" + "\n".join([
+        'source_paths = ["archive", "crawler"]',
+        f"only_mutate = [{json.dumps(only)}]",
+        f"pytest_add_cli_args_test_selection = {json.dumps(list(target.tests))}",
+        'pytest_add_cli_args = ["-q", "-p", "no:cacheprovider", "-x"]',
+    ]) + "\n"
+
+
+def prepare(target: Target) -> Path:
+    """A fresh scratch copy with the target's mutmut config; ``../shared`` as in a worktree."""
+    work = SCRATCH / target.slug
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    for name in ("archive", "crawler", "tests", "config", "scrapy.cfg"):
+        source = REPO / name
+        copy = shutil.copytree if source.is_dir() else shutil.copy2
+        copy(source, work / name, **({"ignore": shutil.ignore_patterns("__pycache__")}
+                                     if source.is_dir() else {}))
+    (work / "pyproject.toml").write_text(_pyproject(target), encoding="utf-8")
+    # Tests find the corpus at REPO.parent / "shared"; mutmut runs them from work/mutants.
+    (work / "shared").symlink_to((REPO.parent / "shared").resolve())
+    return work
+
+
+def run_target(target: Target) -> Result:
+    work = prepare(target)
+    mutmut = [str(Path(sys.executable).with_name("mutmut"))]
+    names = [f"{target.module}.{f}" for f in target.functions]
+    started = time.monotonic()
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", OMP_THREAD_LIMIT="1")
+    subprocess.run([*mutmut, "run", "--max-children", str(MAX_CHILDREN), *names], cwd=work,
+                   env=env, check=False)
+    result = Result(target, seconds=time.monotonic() - started)
+    result.statuses = read_statuses(work, mutmut, env)
+    (work / "result.json").write_text(json.dumps(
+        {"statuses": result.statuses, "seconds": result.seconds}, ensure_ascii=False, indent=1))
+    return result
+
+
+def read_statuses(work: Path, mutmut: list[str], env: dict) -> dict[str, str]:
+    out = subprocess.run([*mutmut, "results", "--all", "true"], cwd=work, env=env,
+                         capture_output=True, text=True, check=False).stdout
+    statuses = {}
+    for line in out.splitlines():
+        match = re.match(r"^\s*(\S+__mutmut_\d+):\s*(.+?)\s*$", line)
+        if match:
+            statuses[match[1]] = match[2]
+    return statuses
+
+
+def load_result(target: Target) -> Result | None:
+    saved = SCRATCH / target.slug / "result.json"
+    if not saved.exists():
+        return None
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    return Result(target, data["statuses"], data["seconds"])
+
+
+def diff_of(target: Target, name: str) -> str:
+    work = SCRATCH / target.slug
+    mutmut = str(Path(sys.executable).with_name("mutmut"))
+    out = subprocess.run([mutmut, "show", name], cwd=work, capture_output=True, text=True,
+                         check=False).stdout
+    lines = [line for line in out.splitlines() if line.startswith(("+", "-"))
+             and not line.startswith(("+++", "---"))]
+    return "\n".join(lines[:6])
+
+
+def render(results: list[Result]) -> str:
+    total_killed = sum(r.killed for r in results)
+    total = sum(r.scored for r in results)
+    lines = [
+        "# Mutation score of the core",
+        "",
+        "Written by `make mutation` (`scripts/mutation.py`, mutmut 3): each module's mutants run",
+        "against the fast tests that cover it; not part of `make test`. A killed mutant made a",
+        "test fail (or time out); a survivor passed every test. Every survivor is listed below",
+        "with its diff, and is either explained as equivalent or still to be killed.",
+        "",
+        "| module | tests | mutants | killed | survived | score | minutes |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in results:
+        scope = r.target.path + (" (dedupe and nightly methods)" if r.target.functions else "")
+        tests = ", ".join(f"`{Path(t).name}`" for t in r.target.tests)
+        lines.append(f"| `{scope}` | {tests} | {r.scored} | {r.killed} | {len(r.survivors)} | "
+                     f"{r.score:.1%} | {r.seconds / 60:.0f} |")
+    if total:
+        lines.append(f"| **all** | | {total} | {total_killed} | {total - total_killed} | "
+                     f"**{total_killed / total:.1%}** | |")
+    lines += ["", f"Target: at least {TARGET_SCORE:.0%} killed per module.", ""]
+    for r in results:
+        if not r.survivors:
+            continue
+        lines += [f"## Survivors in `{r.target.path}`", ""]
+        for name in r.survivors:
+            why = EQUIVALENT.get(name)
+            lines.append(f"- `{name}` — " + (f"equivalent: {why}" if why else "**not explained**"))
+            diff = diff_of(r.target, name)
+            if diff:
+                lines += ["", "  ```diff", *[f"  {d}" for d in diff.splitlines()], "  ```", ""]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", help="target slug (repeatable)")
+    parser.add_argument("--report-only", action="store_true")
+    args = parser.parse_args(argv)
+    chosen = [t for t in TARGETS if not args.only or t.slug in args.only]
+    for target in chosen:
+        if not args.report_only:
+            print(f"mutation: {target.slug} ({target.path})", flush=True)
+            run_target(target)
+    results = [r for r in (load_result(t) for t in TARGETS) if r is not None]
+    REPORT.write_text(render(results), encoding="utf-8")
+    print(f"wrote {REPORT.relative_to(REPO)}")
+    unexplained = [n for r in results for n in r.survivors if n not in EQUIVALENT]
+    low = [r.target.slug for r in results if r.score < TARGET_SCORE]
+    return 1 if unexplained or low else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
