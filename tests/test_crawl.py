@@ -260,10 +260,16 @@ def test_scrapy_list_shows_the_spider():
     assert result.stdout.split() == ["gkmlpt"]
 
 
+# A proxy nothing listens on: a crawl that got past its checks would fail on loopback, never
+# reach the real hosts of the simulated sites.
+DEAD_PROXY = "http://127.0.0.1:9"
+
+
 def test_bad_arguments_are_clear_errors(tmp_path):
     for args, message in ((["--site", "dg-nowhere"], "unknown site"),
                           (["--year", "twenty"], "not a year")):
-        result = subprocess.run([*GKARCHIVE, "crawl", "--db", str(tmp_path / "x.db"), *args],
+        result = subprocess.run([*GKARCHIVE, "crawl", "--db", str(tmp_path / "x.db"), "--sites",
+                                 str(PORTAL_SITES), "--proxy", DEAD_PROXY, *args],
                                 cwd=REPO, capture_output=True, text=True, timeout=60)
         assert result.returncode == 2 and message in result.stderr
 
@@ -275,7 +281,8 @@ def test_scrapy_crawl_takes_the_run_lock_too(tmp_path):
     with run_lock(db):
         result = subprocess.run(
             [str(REPO / ".venv" / "bin" / "scrapy"), "crawl", "gkmlpt", "-a", "site=dg-zjj",
-             "-s", f"GKARCHIVE_DB={db}", "-s", f"GKARCHIVE_SITES_FILE={PORTAL_SITES}"],
+             "-s", f"GKARCHIVE_DB={db}", "-s", f"GKARCHIVE_SITES_FILE={PORTAL_SITES}",
+             "-s", f"GKARCHIVE_PROXY={DEAD_PROXY}"],
             cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "another gkarchive run is using this archive" in result.stderr
