@@ -8,6 +8,8 @@ mutants (no crawl, no converter); each mutant's run takes seconds.
     .venv/bin/python scripts/mutation.py                      # every target, then the report
     .venv/bin/python scripts/mutation.py --only selection     # one target (by slug)
     .venv/bin/python scripts/mutation.py --report-only        # re-render from the last results
+    .venv/bin/python scripts/mutation.py --only report --survivors   # after new tests: rerun
+                                                              # the last run's survivors only
 
 Survivors that are equivalent mutants (no test can tell them apart from the code) are
 explained in ``EQUIVALENT`` below, by mutant name; the report lists every other survivor as
@@ -131,15 +133,32 @@ def prepare(target: Target) -> Path:
     return work
 
 
-def run_target(target: Target) -> Result:
-    work = prepare(target)
+def refresh_tests(target: Target) -> Path:
+    """The last scratch copy with today's tests (and config): for rerunning its survivors."""
+    work = SCRATCH / target.slug
+    for tests in (work / "tests", work / "mutants" / "tests"):
+        shutil.rmtree(tests)
+        shutil.copytree(REPO / "tests", tests, ignore=shutil.ignore_patterns("__pycache__"))
+    for pyproject in (work / "pyproject.toml", work / "mutants" / "pyproject.toml"):
+        pyproject.write_text(_pyproject(target), encoding="utf-8")
+    return work
+
+
+def run_target(target: Target, survivors_only: bool = False) -> Result:
+    previous = load_result(target) if survivors_only else None
+    if previous is not None:
+        work = refresh_tests(target)
+        names = previous.survivors
+    else:
+        work = prepare(target)
+        names = [f"{target.module}.{f}" for f in target.functions]
     mutmut = [str(Path(sys.executable).with_name("mutmut"))]
-    names = [f"{target.module}.{f}" for f in target.functions]
     started = time.monotonic()
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", OMP_THREAD_LIMIT="1")
     subprocess.run([*mutmut, "run", "--max-children", str(MAX_CHILDREN), *names], cwd=work,
                    env=env, check=False)
-    result = Result(target, seconds=time.monotonic() - started)
+    result = Result(target, seconds=time.monotonic() - started
+                    + (previous.seconds if previous is not None else 0.0))
     result.statuses = read_statuses(work, mutmut, env)
     (work / "result.json").write_text(json.dumps(
         {"statuses": result.statuses, "seconds": result.seconds}, ensure_ascii=False, indent=1))
@@ -216,12 +235,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", help="target slug (repeatable)")
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--survivors", action="store_true",
+                        help="rerun only the last run's survivors, with the current tests")
     args = parser.parse_args(argv)
     chosen = [t for t in TARGETS if not args.only or t.slug in args.only]
     for target in chosen:
         if not args.report_only:
             print(f"mutation: {target.slug} ({target.path})", flush=True)
-            run_target(target)
+            run_target(target, survivors_only=args.survivors)
     results = [r for r in (load_result(t) for t in TARGETS) if r is not None]
     REPORT.write_text(render(results), encoding="utf-8")
     print(f"wrote {REPORT.relative_to(REPO)}")
