@@ -1,7 +1,7 @@
 """Quality gate: every corpus report against its reviewed expected JSON in tests/golden/.
 
 Each cell, the missing list, template, year, agency, title and checks (rule, scope,
-status) must match. A missing expected file is written from the current output and the
+status, detail) must match. A missing expected file is written from the current output and the
 test fails until a person has checked every cell against the source and kept the file.
 """
 
@@ -18,8 +18,8 @@ CORPUS_FILES = ["000_07f264319299b7d3.txt", "002_ca953a3e6110b081.txt",
                 "003_11c4e88847043786.txt", "huaian-2024.pdf"]
 
 
-def _checks(data: dict) -> list[tuple[str, str, str]]:
-    return [(c["rule"], c["scope"], c["status"]) for c in data["checks"]]
+def _checks(data: dict) -> list[tuple[str, str, str, str]]:
+    return [(c["rule"], c["scope"], c["status"], c.get("detail", "")) for c in data["checks"]]
 
 
 def _head(text: str) -> str:
