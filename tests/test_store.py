@@ -77,7 +77,13 @@ def test_post_versions_new_unchanged_changed_and_first_run_kept(writer):
         ("changed", runs[2], "凤岗镇2021年政府信息公开工作年度报告", "b" * 64)]
     assert rows(writer, "SELECT first_run, last_run, title, body_sha256, removed_run FROM posts") == \
         [(runs[0], runs[2], "凤岗镇2021年政府信息公开工作年度报告", None, None)]
-    assert rows(writer, "SELECT content FROM blobs") == [("<p>正文</p>".encode(),)]
+    assert rows(writer, "SELECT content, first_run FROM blobs") == [("<p>正文</p>".encode(), runs[0])]
+
+
+def test_a_post_keeps_the_sha256_of_its_body(writer):
+    run = writer.start_run("crawl", {})
+    writer.record_post(post(), "<p>正文</p>", [], run)
+    assert rows(writer, "SELECT body_sha256 FROM posts") == [(sha("<p>正文</p>".encode()),)]
 
 
 def test_a_returning_post_is_no_longer_removed(writer):
