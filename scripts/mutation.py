@@ -179,7 +179,7 @@ def refresh_tests(target: Target) -> Path:
 
 
 def run_target(target: Target, survivors_only: bool = False) -> Result:
-    previous = load_result(target) if survivors_only else None
+    previous = load_result(target, with_diffs=False) if survivors_only else None
     if previous is not None:
         work = refresh_tests(target)
         names = previous.survivors
@@ -212,14 +212,23 @@ def read_statuses(work: Path, mutmut: list[str], env: dict) -> dict[str, str]:
     return statuses
 
 
-def load_result(target: Target) -> Result | None:
+def refresh_statuses(target: Target) -> None:
+    """Statuses as mutmut now has them (after a mutant was rerun by hand), diffs kept."""
+    saved = SCRATCH / target.slug / "result.json"
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    mutmut = [str(Path(sys.executable).with_name("mutmut"))]
+    data["statuses"] = read_statuses(SCRATCH / target.slug, mutmut, dict(os.environ))
+    saved.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def load_result(target: Target, with_diffs: bool = True) -> Result | None:
     saved = SCRATCH / target.slug / "result.json"
     if not saved.exists():
         return None
     data = json.loads(saved.read_text(encoding="utf-8"))
     result = Result(target, data["statuses"], data["seconds"], data.get("diffs", {}))
     missing = [n for n in result.survivors if n not in result.diffs]
-    if missing:  # results of an older run of this script
+    if missing and with_diffs:  # results of an older run of this script
         result.diffs.update({name: diff_of(target, name) for name in missing})
         saved.write_text(json.dumps({**data, "diffs": result.diffs}, ensure_ascii=False,
                                     indent=1))
@@ -279,11 +288,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", help="target slug (repeatable)")
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--refresh", action="store_true",
+                        help="with --report-only: re-read the statuses from mutmut first")
     parser.add_argument("--survivors", action="store_true",
                         help="rerun only the last run's survivors, with the current tests")
     args = parser.parse_args(argv)
     chosen = [t for t in TARGETS if not args.only or t.slug in args.only]
     for target in chosen:
+        if args.report_only and args.refresh:
+            refresh_statuses(target)
         if not args.report_only:
             print(f"mutation: {target.slug} ({target.path})", flush=True)
             run_target(target, survivors_only=args.survivors)

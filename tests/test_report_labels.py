@@ -131,3 +131,13 @@ def test_normalise_and_value_texts():
     assert normalise("－ 42 元") == "-42元" and normalise("１２\u2212３") == "12-3"
     assert [is_value_text(t) for t in ("1488笔", "/", "无", "-", "合计", "", "12a")] == \
         [True, True, True, True, False, False, False]
+
+
+def test_scores_at_the_edges():
+    four = LabelIndex({"licensing": ["行政许可"]})  # a 4-character key counts when contained
+    assert four.best("本表 行政许可 续").score == pytest.approx(0.89)
+    assert four.best("行政许可 行政许可 续").score == pytest.approx(0.89)  # the last occurrence
+    five = LabelIndex({"a": ["甲乙丙丁戊"]})
+    assert five.best("甲乙丙子丑") == LabelMatch("a", pytest.approx(0.6))  # ratio exactly 0.6
+    seven = LabelIndex({"a": ["甲乙丙丁戊己庚"]})
+    assert seven.best("甲乙丙") == LabelMatch("a", pytest.approx(0.6))  # quick bounds at 0.6

@@ -171,7 +171,9 @@ def test_w_carry_per_column():
     now["t3.carried_over.total"] = CellValue(2, "2", CellState.VALUE)
     now["t3.carried_over.natural"] = CellValue(None, "", CellState.BLANK)
     del before["t3.carried_forward.commercial"]
-    results = {c.scope: (c.status, c.detail) for c in carry_over_check(before, now)}
+    checks = carry_over_check(before, now)
+    assert {(c.rule, c.severity) for c in checks} == {("W-CARRY", Severity.SOFT)}
+    results = {c.scope: (c.status, c.detail) for c in checks}
     assert results["total"] == (FAILED, "carried forward 1, carried over 2")
     assert results["natural"] == results["commercial"] == (NA, "a cell is null or missing")
     assert results["research"] == (OK, "")
