@@ -104,6 +104,30 @@ EQUIVALENT: dict[str, str] = {
         "test_an_href_with_trailing_whitespace_still_links_the_catalogue once the code is fixed; "
         "today the mutant (strip all whitespace) differs only for an href ending in whitespace, "
         "which the code wrongly rejects (reported)",
+    **{f"archive.report.labels.xǁLabelIndexǁ__init____mutmut_{n}": "SequenceMatcher's autojunk "
+       "heuristic only acts on a second sequence of 200 items or more, and isjunk defaults to "
+       "None: label keys are under 60 characters, so every variant matches the same"
+       for n in (10, 11, 12, 13)},
+    "archive.report.labels.x__score__mutmut_17": "when either quick bound is under ACCEPT the "
+        "ratio is too, and `best` drops every score under ACCEPT: returning the ratio instead "
+        "of 0 changes no match",
+    "archive.report.labels.x_label_key__mutmut_13": "Unicode general categories start with L, M, "
+        "N, P, S, Z or C: adding X to the accepted first letters accepts nothing more",
+    "archive.report.parse.x_parse_document__mutmut_49": "`standard=None` is falsy like False",
+    "archive.report.parse.x_parse_document__mutmut_72": "section 一 absent: W-TEXT-T3 finds no "
+        "count in \"XXXX\" as in \"\" and is not_assessable with the same detail",
+    "archive.report.parse.x_table_regions__mutmut_10": "this branch runs only for a section "
+        "number that was not found, so no section has that number: < and <= select the same",
+    "archive.report.parse.x_table_regions__mutmut_12": "as _10: > and >= select the same",
+    "archive.report.parse.x_table_regions__mutmut_15": "`lines[None:]` is `lines[0:]`",
+    "archive.report.parse.x_table_regions__mutmut_20": "`lines[a:None]` is `lines[a:len(lines)]`",
+    **{f"archive.report.sections.x__last_unit__mutmut_{n}": "the default of `max` over the seven "
+       "characters of UNIT_END is never used (the generator is never empty)" for n in (3, 5, 16, 17)},
+    "archive.report.sections.x__last_unit__mutmut_7": "`rfind(ch, None, end)` is `rfind(ch, 0, end)`",
+    "archive.report.sections.x__last_unit__mutmut_19": "with cut = -1, `name[cut + 1:]` is the "
+        "whole name, as the else branch gives",
+    "archive.report.parse.x_fill_cells__mutmut_4": "`certain=None` instead of False: every reader "
+        "of CellValue.certain tests its truth (`all(...)`, `if certain`), and None is falsy",
     "archive.store.xǁArchiveWriterǁrecord_post__mutmut_38": "`upsert(row, pk=None)`: sqlite-utils "
         "takes the primary key of the existing posts table, (site, post_id), when none is given",
     "archive.store.xǁArchiveWriterǁrecord_post__mutmut_40": "as _38: upsert without pk uses the "

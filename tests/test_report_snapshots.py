@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from archive.document import Cell, Document, ExtractStatus, Page, PageMethod, Table
-from archive.report import CheckStatus, parse_document
+from archive.report import parse_document
+from tests.test_report_support import assert_record_matches_truth
 
 TESTS = Path(__file__).resolve().parent
 SNAPSHOTS = TESTS / "extract_expected"
@@ -67,13 +68,4 @@ def test_snapshot_parses_to_truth(snapshot_path: Path, truth_path: Path) -> None
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     snapshot = json.loads(snapshot_path.read_text(encoding="utf-8"))
     record = parse_document(document_of(snapshot), path=snapshot_path.name)
-    actual = record.to_json_dict()
-    wrong = {k: (actual["cells"].get(k, "ABSENT"), v) for k, v in truth["cells"].items()
-             if actual["cells"].get(k, "ABSENT") != v}
-    assert not wrong, f"{len(wrong)} of {len(truth['cells'])} cells (actual, truth): {wrong}"
-    assert (actual["title"], actual["year"], actual["template"]) == \
-        (truth["title"], truth["year"], truth["template"])
-    assert actual["agency"] and actual["agency"] in truth["agency"]
-    failing = {(c.rule, c.scope): c.status for c in record.failing()}
-    assert set(failing) == {(a["rule"], a["scope"]) for a in truth["source_anomalies"]}
-    assert set(failing.values()) <= {CheckStatus.SOURCE_ANOMALY}
+    assert_record_matches_truth(record, truth)
