@@ -353,7 +353,11 @@ def render(results: list[Result]) -> str:
         equivalent = sum(len(r.survivors) - len(r.unexplained) for r in results)
         lines.append(f"| **all** | | {total} | {total_killed} | {total - total_killed} | "
                      f"{equivalent} | **{total_killed / total:.1%}** | |")
-    lines += ["", f"Target: at least {TARGET_SCORE:.0%} killed per module.", ""]
+    unexplained = sum(len(r.unexplained) for r in results)
+    lines += ["", f"Target: at least {TARGET_SCORE:.0%} killed per module. The score counts "
+              "equivalent mutants as survivors (killed / all mutants run); "
+              f"{unexplained} survivors are neither killed nor explained yet, each marked "
+              "**not explained** below.", ""]
     for r in results:
         if not r.survivors:
             continue
