@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_PORT ?= 8601
 
-.PHONY: setup system-deps crawl demo test bench clean
+.PHONY: setup system-deps crawl demo test bench mutation clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test: setup
 
 bench: setup
 	$(BIN)/python -m bench
+
+# Mutation score of the core (mutmut, pinned in requirements-mutation.lock) -> docs/mutation.md.
+mutation: setup
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-mutation.lock
+	$(BIN)/python scripts/mutation.py
 
 clean:
 	rm -rf $(VENV) data/demo.db*

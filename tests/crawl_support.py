@@ -62,3 +62,23 @@ def expected_archive(truth: dict) -> tuple[dict, dict, set]:
                                                     for a in report.attachments}
         errors |= {(slug, e.url, e.kind.value) for e in site.errors}
     return posts, attachments, errors
+
+
+def expected_listed_in(portal) -> dict[tuple[str, str], str]:
+    """(site, attachment URL) → where the portal lists it (``api``, ``body`` or ``api,body``),
+    read from the portal's own model: ``in_list`` (``attachment[]``) and ``in_body`` (a link)."""
+    with portal.lock:
+        return {(slug, site.attachment_url(post.id, att)):
+                ",".join(where for where, shown in (("api", att.in_list), ("body", att.in_body))
+                         if shown)
+                for slug, site in portal.sites.items() for post in site.posts.values()
+                if post.report_year is not None for att in post.attachments}
+
+
+def archived_listed_in(db: Path) -> dict[tuple[str, str], str]:
+    conn = sqlite3.connect(db)
+    try:
+        return {(site, url): listed for site, url, listed in
+                conn.execute("SELECT site, url, listed_in FROM attachments")}
+    finally:
+        conn.close()

@@ -4,6 +4,7 @@ downloads no attachment bytes; backfills; offline re-extraction; the provenance 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -124,7 +125,8 @@ def test_backfill_fetches_only_its_years_then_what_is_missing(tmp_path):
     refetched = one(db, "SELECT count(*) FROM fetches f JOIN posts p ON f.id = p.detail_fetch_id "
                         "WHERE f.run_id = 2 AND p.report_year IN (2020, 2021)")
     assert refetched == 0
-    no_years = subprocess.run([*GKARCHIVE, "backfill", "--db", str(db)], cwd=REPO,
+    no_years = subprocess.run([*GKARCHIVE, "backfill", "--db", str(db), "--sites",
+                               str(PORTAL_SITES), "--proxy", "http://127.0.0.1:9"], cwd=REPO,
                               capture_output=True, text=True, timeout=60)
     assert no_years.returncode == 2 and "--year" in no_years.stderr
 
@@ -141,15 +143,26 @@ def test_reextract_offline_records_new_versions_beside_the_old(crawled, tmp_path
     db = tmp_path / "archive.db"
     shutil.copy(crawled, db)
     before = rows(db, "SELECT id, sha256, extractor_version FROM extractions ORDER BY id")
-    # Networking off for the whole process tree: a fresh network namespace with no interfaces.
-    offline = ["unshare", "--net"] if shutil.which("unshare") else []
-    if offline and subprocess.run([*offline, "true"]).returncode != 0:
+    # Offline, really: a fresh network namespace with no interfaces for the whole process tree
+    # (unshare --net), and the suite's socket guard in offline mode in every Python process of
+    # it, which refuses any connect or lookup (loopback too) and logs it. No silent fallback:
+    # without unshare the guard alone holds, and an attempt still fails the test.
+    offline = ["unshare", "--net"]
+    if not shutil.which("unshare") or subprocess.run([*offline, "true"]).returncode != 0:
         offline = []
+    attempts = tmp_path / "network-attempts.log"
+    env = dict(os.environ, GKARCHIVE_NETGUARD_OFFLINE="1", GKARCHIVE_NETGUARD_LOG=str(attempts))
+    probe = subprocess.run(
+        [*offline, *GKARCHIVE[:1], "-c", "import socket\ntry: socket.getaddrinfo('localhost', 80)\n"
+         "except OSError as exc: print(type(exc).__name__)"], capture_output=True, text=True,
+        env=dict(env, GKARCHIVE_NETGUARD_LOG=str(tmp_path / "probe.log")), timeout=60)
+    assert probe.stdout.strip() == "NetworkGuardError", probe.stderr  # the guard is on
     env_versions = ("import archive.extract as e, archive.report as r, archive.cli as c, sys;"
                     "e.EXTRACTOR_VERSION = '9.0.0'; sys.exit(c.main(sys.argv[1:]))")
     result = subprocess.run([*offline, *GKARCHIVE[:1], "-c", env_versions, "reextract", "--db",
                              str(db), "--site", "huadu-shiling", "--year", "2020"],
-                            cwd=REPO, capture_output=True, text=True, timeout=300)
+                            cwd=REPO, capture_output=True, text=True, timeout=300, env=env)
+    assert not attempts.exists() or not attempts.read_text(), attempts.read_text()
     run_ok(result)
     assert "reports rewritten: 1" in result.stdout
     after = rows(db, "SELECT id, sha256, extractor_version FROM extractions ORDER BY id")
@@ -213,3 +226,27 @@ def test_datasette_answers_on_a_crawled_archive(crawled):
     problems = {r["year"] for r in query("reports_with_problems")}
     assert 2020 in problems
     assert query("cell_provenance")
+
+
+def test_an_unchanged_post_whose_attachment_is_still_pending_is_fetched_again(tmp_path):
+    """Night 1: one PDF of huadu-shiling 2020 answers a 系统繁忙 page (not archived). Night 2:
+    the post's list entry is unchanged, but it still lacks an attachment: the crawl fetches
+    its detail page and the PDF again — and only those; the other posts are just touched."""
+    db = tmp_path / "archive.db"
+    with Portal(faults={"html_error_pdf"}) as busy:
+        first = crawl(busy.url, db, "--site", "huadu-shiling")
+        busy_url = busy.app.targets.busy_pdf_url
+    assert first.returncode == 1 and "not_a_document" in first.stdout, first.stdout
+    assert one(db, "SELECT status FROM attachments WHERE url = ?", busy_url) == "not_a_document"
+    with Portal() as plain:
+        report, _ = attachment_of(plain, "huadu-shiling", 2020)
+        pdf = next(a for a in report.attachments if a.url == busy_url)
+        run_ok(crawl(plain.url, db, "--site", "huadu-shiling"))
+    assert rows(db, "SELECT url FROM fetches WHERE run_id = 2 AND kind = 'detail'") == \
+        [(report.detail_url,)]
+    assert rows(db, "SELECT url FROM fetches WHERE run_id = 2 AND kind = 'attachment' "
+                    "AND url = ?", busy_url) == [(busy_url,)]
+    assert rows(db, "SELECT status, sha256 FROM attachments WHERE url = ?", busy_url) == \
+        [("ok", pdf.sha256)]
+    assert one(db, "SELECT count(*) FROM attachments WHERE status != 'ok'") == 0
+    assert one(db, "SELECT count(*) FROM posts WHERE last_run = 2") == 5

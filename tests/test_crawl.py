@@ -4,14 +4,20 @@ bytes) and errors."""
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 
 import pytest
 
-from tests.crawl_support import GKARCHIVE, PORTAL_SITES, REPO, archived, crawl, expected_archive
+from tests.crawl_support import (GKARCHIVE, PORTAL_SITES, REPO, archived, archived_listed_in, crawl,
+                                 expected_archive, expected_listed_in)
 from tests.portal import Portal
+from tests.portal.model import Escape
 from tests.portal.faults import ALL as ALL_SWITCHES
 
 # ua_reset needs a site override; tested on its own below. challenge_expiry needs
@@ -23,27 +29,110 @@ BROWSER_SWITCHES = {"js_challenge"}  # the truth assumes the crawler may use the
 COMPANIONS = {"empty_page_end": {"no_total"}}
 MAX_ATTEMPTS = 5  # RETRY_TIMES + 1
 
-# Evidence in the fetches table that the switch really acted (so no test passes vacuously).
+# Evidence that each switch really acted (so that no matrix case passes vacuously): SQL over
+# the archive that must count at least 1, or a check over the archive, the portal and its
+# request log. Every switch of the matrix has one (test_every_switch_has_evidence).
 OBSERVED = {
-    "5xx_burst": "status = 503",
-    "5xx_retry_after": "status = 503 AND response_headers LIKE '%Retry-After%'",
-    "reset": "outcome = 'network_error' AND kind = 'attachment'",
-    "truncated": "outcome = 'network_error' AND kind = 'attachment'",
-    "timeout": "outcome = 'network_error' AND kind = 'detail' AND error LIKE '%Timeout%'",
-    "challenge": "outcome = 'challenge' AND status = 412",
-    "challenge_521": "outcome = 'challenge' AND status = 521",
-    "gzip_unasked": "response_headers LIKE '%gzip%'",
-    "malformed_json": "kind = 'list' AND attempt = 1 AND id IN (SELECT referer_fetch_id FROM fetches)",
-    "empty_page_end": "kind = 'list' AND status = 200 AND size < 200",
-    "validators": "response_headers LIKE '%ETag%'",
-    "content_disposition": "response_headers LIKE '%Content-Disposition%'",
-    "slow": "elapsed_ms >= 300",
-    "html_error_pdf": "kind = 'attachment' AND response_headers LIKE '%text/html%'",
-    "waf_cookie": "outcome = 'challenge' AND status = 412 AND url LIKE 'http://www.dg.gov.cn/%'",
-    "js_challenge": "outcome = 'challenge' AND status = 521 AND url LIKE 'https://www.huadu.gov.cn/%'",
-    "tls_p256": "outcome = 'network_error' AND error LIKE '%SSL%' AND url LIKE 'https://zjj.%'",
-    "tls_legacy": "outcome = 'network_error' AND error LIKE '%SSL%' AND url LIKE 'https://zjj.%'",
+    "5xx_burst": "SELECT count(*) FROM fetches WHERE status = 503",
+    "5xx_retry_after": "SELECT count(*) FROM fetches WHERE status = 503 "
+                       "AND response_headers LIKE '%\"Retry-After\": [\"1\"]%'",
+    "5xx_retry_after_date": "SELECT count(*) FROM fetches WHERE status = 503 "
+                            "AND response_headers LIKE '%\"Retry-After\": [\"%GMT\"]%'",
+    "reset": "SELECT count(*) FROM fetches WHERE outcome = 'network_error' AND kind = 'attachment'",
+    "truncated": "SELECT count(*) FROM fetches WHERE outcome = 'network_error' "
+                 "AND kind = 'attachment'",
+    "timeout": "SELECT count(*) FROM fetches WHERE outcome = 'network_error' AND kind = 'detail' "
+               "AND error LIKE '%Timeout%'",
+    "challenge": "SELECT count(*) FROM fetches WHERE outcome = 'challenge' AND status = 412",
+    "challenge_521": "SELECT count(*) FROM fetches WHERE outcome = 'challenge' AND status = 521",
+    "gzip_unasked": "SELECT count(*) FROM fetches WHERE response_headers LIKE '%gzip%' "
+                    "AND kind = 'attachment'",
+    "malformed_json": "SELECT count(*) FROM fetches WHERE kind = 'list' AND attempt = 1 "
+                      "AND id IN (SELECT referer_fetch_id FROM fetches)",
+    "empty_page_end": "SELECT count(*) FROM fetches WHERE kind = 'list' AND status = 200 "
+                      "AND size < 200",
+    "validators": "SELECT count(*) FROM fetches WHERE response_headers LIKE '%ETag%'",
+    "content_disposition": "SELECT count(*) FROM fetches "
+                           "WHERE response_headers LIKE '%Content-Disposition%'",
+    "slow": "SELECT count(*) FROM fetches WHERE elapsed_ms >= 300",
+    "html_error_pdf": "SELECT count(*) FROM fetches WHERE kind = 'attachment' "
+                      "AND response_headers LIKE '%text/html%'",
+    "short_pages": "SELECT count(*) FROM fetches f JOIN blobs b USING (sha256) "
+                   "WHERE f.kind = 'list' AND json_valid(CAST(b.content AS TEXT)) "
+                   "AND json_extract(CAST(b.content AS TEXT), '$.total') "
+                   "!= json_extract(CAST(b.content AS TEXT), '$.classify.post_count')",
+    "hostile_links": "SELECT count(*) FROM errors WHERE kind = 'refused'",
+    "gzip_bomb": "SELECT count(*) FROM errors WHERE kind = 'too_large'",
+    "waf_cookie": "SELECT count(*) FROM fetches WHERE outcome = 'challenge' AND status = 412 AND url LIKE 'http://www.dg.gov.cn/%'",
+    "js_challenge": "SELECT count(*) FROM fetches WHERE outcome = 'challenge' AND status = 521 AND url LIKE 'https://www.huadu.gov.cn/%'",
+    "tls_p256": "SELECT count(*) FROM fetches WHERE outcome = 'network_error' AND error LIKE '%SSL%' AND url LIKE 'https://zjj.%'",
+    "tls_legacy": "SELECT count(*) FROM fetches WHERE outcome = 'network_error' AND error LIKE '%SSL%' AND url LIKE 'https://zjj.%'",
 }
+
+
+def _list_pages(conn) -> dict[tuple[str, int], list[int]]:
+    """(list URL without its page, page) → the post ids the archived answer lists."""
+    pages = {}
+    for url, text in conn.execute(
+            "SELECT f.url, CAST(b.content AS TEXT) FROM fetches f JOIN blobs b USING (sha256) "
+            "WHERE f.kind = 'list' AND f.status = 200"):
+        try:
+            ids = [a["id"] for a in json.loads(text)["articles"]]
+        except ValueError:
+            continue  # malformed_json's first answers
+        page = int(re.search(r"[?&]page=(\d+)", url)[1])
+        pages[(re.sub(r"page=\d+", "", url), page)] = ids
+    return pages
+
+
+def _pages_repeat_ids(conn, portal, log) -> bool:
+    pages = _list_pages(conn)
+    return any(set(ids) & set(pages.get((base, page + 1), ()))
+               for (base, page), ids in pages.items())
+
+
+def _escapes_swapped(conn, portal, log) -> bool:
+    """Every gkmlpt detail page came in the other DETAIL style than its site's own."""
+    styles = set()
+    for site, text in conn.execute(
+            "SELECT f.site, CAST(b.content AS TEXT) FROM fetches f JOIN blobs b USING (sha256) "
+            "WHERE f.kind = 'detail' AND f.status = 200"):
+        if "DETAIL" in text:
+            hex_style = "\\u003C" in text
+            styles.add(hex_style == (portal.sites[site].escape is Escape.HEX))
+    return styles == {False}
+
+
+def _attachments_dripped(conn, portal, log) -> bool:
+    return any(r.status == 200 and "/attachment/" in r.url and r.seconds >= 1.0 for r in log)
+
+
+WRONG_SID_URL = "http://www.dg.gov.cn/dgfgz/gkmlpt/api/all/0?page=1&sid=1"
+
+
+def _get_via(portal: Portal, url: str) -> int:
+    """The status of a GET of ``url`` through the portal as proxy."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": portal.url}))
+    try:
+        with opener.open(url, timeout=10) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+EVIDENCE = {
+    "dup_across_pages": _pages_repeat_ids,
+    "swap_escape": _escapes_swapped,
+    "slow_drip": _attachments_dripped,
+    # no_sid changes only the answer to a wrong sid, which the crawler never sends: a probe
+    # through the running portal shows it acting (the plain portal answers it 404).
+    "no_sid": lambda conn, portal, log: _get_via(portal, WRONG_SID_URL) == 200,
+}
+
+
+def test_every_switch_has_evidence():
+    assert set(OBSERVED) | set(EVIDENCE) == set(MATRIX)
+    assert not set(OBSERVED) & set(EVIDENCE)
 
 
 def assert_archive_matches(db, truth, result):
@@ -66,6 +155,10 @@ def test_crawl_archives_exactly_the_fixture_set_and_rerun_adds_no_blobs(plain_po
     result = crawl(plain_portal.url, db)
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     first = assert_archive_matches(db, plain_portal.expected(), result)
+    # The union of attachment[] and body links remembers where each attachment was listed.
+    listed = expected_listed_in(plain_portal)
+    assert archived_listed_in(db) == listed
+    assert {"api", "body", "api,body"} <= set(listed.values())
     for site in ("dg-fenggang", "dg-qingxi", "huadu-shiling", "huadu-chini", "dg-zjj"):
         assert site in result.stdout
     again = crawl(plain_portal.url, db)
@@ -81,7 +174,8 @@ def test_crawl_archives_exactly_the_fixture_set_and_rerun_adds_no_blobs(plain_po
 
 def test_every_exchange_is_recorded_with_provenance(plain_portal, tmp_path):
     db = tmp_path / "archive.db"
-    crawl(plain_portal.url, db, "--site", "dg-fenggang")
+    result = crawl(plain_portal.url, db, "--site", "dg-fenggang")
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     with sqlite3.connect(db) as conn:
         conn.row_factory = sqlite3.Row
         rows = conn.execute("SELECT * FROM fetches ORDER BY id").fetchall()
@@ -112,14 +206,20 @@ def test_crawl_under_switch(switch, tmp_path):
         result = crawl(portal.url, db, *(["--browser"] if switch in BROWSER_SWITCHES else []))
         assert_archive_matches(db, portal.expected(), result)
         truth = portal.expected()
+        with sqlite3.connect(db) as conn:
+            if switch in OBSERVED:
+                assert conn.execute(OBSERVED[switch]).fetchone()[0], f"{switch} left no trace"
+            else:
+                assert EVIDENCE[switch](conn, portal, portal.requests), f"{switch} left no trace"
     with sqlite3.connect(db) as conn:
-        if switch in OBSERVED:
-            seen = conn.execute(f"SELECT count(*) FROM fetches WHERE {OBSERVED[switch]}").fetchone()[0]
-            assert seen, f"{switch} left no trace in fetches"
         worst = conn.execute("SELECT max(attempt) FROM fetches").fetchone()[0]
         assert worst <= MAX_ATTEMPTS
     failing_sites = {slug for slug, site in truth.items() if not site.reports or site.errors}
     assert (result.returncode == 0) == (not failing_sites), result.stdout
+
+
+def test_a_wrong_sid_is_404_without_no_sid(plain_portal):
+    assert _get_via(plain_portal, WRONG_SID_URL) == 404
 
 
 def test_ua_reset_is_recorded_and_a_browser_ua_override_gets_through(tmp_path):
@@ -172,10 +272,16 @@ def test_scrapy_list_shows_the_spiders():
     assert result.stdout.split() == ["gkmlpt", "ucap"]
 
 
+# A proxy nothing listens on: a crawl that got past its checks would fail on loopback, never
+# reach the real hosts of the simulated sites.
+DEAD_PROXY = "http://127.0.0.1:9"
+
+
 def test_bad_arguments_are_clear_errors(tmp_path):
     for args, message in ((["--site", "dg-nowhere"], "unknown site"),
                           (["--year", "twenty"], "not a year")):
-        result = subprocess.run([*GKARCHIVE, "crawl", "--db", str(tmp_path / "x.db"), *args],
+        result = subprocess.run([*GKARCHIVE, "crawl", "--db", str(tmp_path / "x.db"), "--sites",
+                                 str(PORTAL_SITES), "--proxy", DEAD_PROXY, *args],
                                 cwd=REPO, capture_output=True, text=True, timeout=60)
         assert result.returncode == 2 and message in result.stderr
 
@@ -187,7 +293,8 @@ def test_scrapy_crawl_takes_the_run_lock_too(tmp_path):
     with run_lock(db):
         result = subprocess.run(
             [str(REPO / ".venv" / "bin" / "scrapy"), "crawl", "gkmlpt", "-a", "site=dg-zjj",
-             "-s", f"GKARCHIVE_DB={db}", "-s", f"GKARCHIVE_SITES_FILE={PORTAL_SITES}"],
+             "-s", f"GKARCHIVE_DB={db}", "-s", f"GKARCHIVE_SITES_FILE={PORTAL_SITES}",
+             "-s", f"GKARCHIVE_PROXY={DEAD_PROXY}"],
             cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "another gkarchive run is using this archive" in result.stderr
@@ -210,6 +317,7 @@ def test_http_only_and_disabled_site_overrides(plain_portal, tmp_path):
         assert schemes == {"http"}
         assert conn.execute("SELECT count(*) FROM posts").fetchone()[0] == 5
     everything = crawl(plain_portal.url, tmp_path / "all.db", "--sites", str(custom))
+    assert everything.returncode == 0, everything.stdout + everything.stderr[-3000:]
     assert "dg-zjj" not in everything.stdout
     named = crawl(plain_portal.url, tmp_path / "named.db", "--sites", str(custom), "--site", "dg-zjj")
     assert named.returncode == 1

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_report_support import assert_record_matches_truth
+
 DOCUMENTS = Path(__file__).parent / "fixtures" / "documents"
 TRUTHS = sorted(DOCUMENTS.glob("*.truth.json"))
 # Known gaps, with the reason; the test still runs them and must not pass silently.
@@ -32,18 +34,9 @@ def _params():
 @pytest.mark.parametrize("truth_path", list(_params()))
 def test_fixture_document_parses_to_truth(truth_path: Path) -> None:
     from archive import extract
-    from archive.report import CheckStatus, parse_document
+    from archive.report import parse_document
 
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     document = _document(truth_path)
     record = parse_document(extract.extract_file(document), path=document.name)
-    actual = record.to_json_dict()
-    wrong = {k: (actual["cells"].get(k, "ABSENT"), v) for k, v in truth["cells"].items()
-             if actual["cells"].get(k, "ABSENT") != v}
-    assert not wrong, f"{len(wrong)} of {len(truth['cells'])} cells (actual, truth): {wrong}"
-    assert (actual["title"], actual["year"], actual["template"]) == \
-        (truth["title"], truth["year"], truth["template"])
-    assert actual["agency"] and actual["agency"] in truth["agency"]
-    failing = {(c.rule, c.scope): c.status for c in record.failing()}
-    assert set(failing) == {(a["rule"], a["scope"]) for a in truth["source_anomalies"]}
-    assert set(failing.values()) <= {CheckStatus.SOURCE_ANOMALY}
+    assert_record_matches_truth(record, truth)

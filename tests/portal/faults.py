@@ -33,6 +33,7 @@ SWITCHES = {
 FAULTS = {
     "5xx_burst": "first 2 attempts at each list-API and attachment URL get 503",
     "5xx_retry_after": "like 5xx_burst, with Retry-After: 1",
+    "5xx_retry_after_date": "like 5xx_burst, with Retry-After as an HTTP date 3 s ahead",
     "slow": "every response is delayed 0.3-1.5 s (fixed per URL)",
     "slow_drip": "attachment bodies dribble out in small chunks (< 10 s in all)",
     "reset": "the first attempt at each attachment is reset mid-body",
@@ -67,7 +68,8 @@ EXCLUSIVE = ({"tls_p256", "tls_legacy"},)
 NEEDS = {"challenge_expiry": "js_challenge"}
 HTML_ERROR_PDF = ("huadu-shiling", 2020)  # (slug, report year) whose PDF is the busy page
 TIMEOUT_DETAIL = ("dg-fenggang", 2020)  # (slug, report year) whose detail page hangs
-BURST = 2  # 5xx_burst / 5xx_retry_after: failing attempts per URL
+BURST = 2  # 5xx_burst / 5xx_retry_after(_date): failing attempts per URL
+RETRY_AFTER_DATE_SECONDS = 3  # 5xx_retry_after_date: how far ahead the HTTP date is
 
 
 def parse_switches(text: str | None) -> frozenset[str]:
@@ -120,4 +122,5 @@ class FaultState:
     @property
     def burst(self) -> int:
         """How many first attempts the 5xx faults take."""
-        return BURST if self.switches & {"5xx_burst", "5xx_retry_after"} else 0
+        return BURST if self.switches & {"5xx_burst", "5xx_retry_after",
+                                         "5xx_retry_after_date"} else 0

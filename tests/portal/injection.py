@@ -8,10 +8,12 @@ Example::
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from email.utils import formatdate
 
 from . import hostile, pages
-from .faults import HTML_ERROR_PDF, TIMEOUT_DETAIL, FaultState
+from .faults import HTML_ERROR_PDF, RETRY_AFTER_DATE_SECONDS, TIMEOUT_DETAIL, FaultState
 from .model import Site
 from .routes import HTML, Response, Transport, html
 
@@ -46,6 +48,9 @@ def _burst(resp: Response, state: FaultState) -> Response:
     out = html(503, pages.error_page(503, "Service Temporarily Unavailable"), kind=resp.kind)
     if "5xx_retry_after" in state:
         out.headers.append(("Retry-After", "1"))
+    if "5xx_retry_after_date" in state:  # RFC 9110: an HTTP-date, whole seconds, GMT
+        ahead = time.time() + RETRY_AFTER_DATE_SECONDS
+        out.headers.append(("Retry-After", formatdate(ahead, usegmt=True)))
     return out
 
 

@@ -44,6 +44,7 @@ class RequestRecord:
     time: float  # when the answer was sent (or the connection dropped)
     cookie: str = ""  # the request's Cookie header
     started: float = 0.0  # when the request line arrived (0: not timed, e.g. CONNECT)
+    seconds: float = 0.0  # spent sending the answer (headers and body)
 
 
 @dataclass
@@ -194,8 +195,10 @@ class PortalHandler(BaseHTTPRequestHandler):
         resp = self._finalise(req, resp)
         if "slow" in app.state:
             app.stopping.wait(slow_delay(req.url))
+        sending = time.monotonic()
         sent = self._send(req, resp)
-        self._record(req.url, resp.status if sent >= 0 else 0, max(sent, 0), started)
+        self._record(req.url, resp.status if sent >= 0 else 0, max(sent, 0), started,
+                     seconds=time.monotonic() - sending)
 
     def _finalise(self, req: Request, resp: Response) -> Response:
         """Validators (304) and gzip, as the active switches say."""
@@ -266,11 +269,12 @@ class PortalHandler(BaseHTTPRequestHandler):
         self.wfile = io.BytesIO()  # the handler's final flush must find an open sink
 
     def _record(self, url: str, status: int, sent: int, started: float = 0.0,
-                method: str | None = None) -> None:
-        """Log one answer; ``method`` "TLS" with status 0 is a failed or refused handshake."""
+                method: str | None = None, seconds: float = 0.0) -> None:
+        """Log one answer; ``method`` "TLS" with status 0 is a failed or refused handshake;
+        ``seconds``: time spent sending the answer."""
         self.server.app.record(RequestRecord(method or self.command, url, status, sent,
                                              self.headers.get("User-Agent", ""), time.time(),
-                                             self.headers.get("Cookie", ""), started))
+                                             self.headers.get("Cookie", ""), started, seconds))
 
 
 class ServedPortal:
