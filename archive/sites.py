@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from fnmatch import fnmatchcase
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -60,6 +61,8 @@ class SiteConfig:
     obey_robots: bool = True
     report_category: int | None = None  # annual-report category id, when no entry URL names it
     notes: str = ""
+    group: str = ""  # the city block (东莞市, 省直 …) for --group; derived from region if unset
+    sid_hint: str = ""  # window._CONFIG.SID as last seen (catalogue or probe); the shell decides
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -80,17 +83,41 @@ class SitesFile:
     crawler: CrawlerDefaults
     sites: dict[str, SiteConfig] = field(default_factory=dict)
 
-    def select(self, slugs: list[str] | None) -> list[SiteConfig]:
-        """The sites named by ``slugs`` (all enabled sites for None or ``["all"]``)."""
-        if not slugs or slugs == ["all"]:
+    def select(self, slugs: list[str] | None, groups: list[str] | None = None) -> list[SiteConfig]:
+        """The sites named by ``slugs`` and ``groups`` (all enabled sites when both are empty
+        or ``slugs`` is ``["all"]``). A slug names one site, enabled or not; a glob
+        (``dg-*``) or a group name (``东莞市``, in ``slugs`` or ``groups``) names the enabled
+        sites it matches. A name that matches nothing is an error."""
+        names = [s for s in slugs or [] if s != "all"] + list(groups or [])
+        if not names:
             return [s for s in self.sites.values() if s.enabled]
-        unknown = [s for s in slugs if s not in self.sites]
+        chosen: dict[str, SiteConfig] = {}
+        unknown = []
+        for name in names:
+            matched = self._match(name)
+            if not matched:
+                unknown.append(name)
+            chosen.update((site.slug, site) for site in matched)
         if unknown:
             raise SiteConfigError(
-                f"{self.path}: unknown site(s) {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(self.sites))}"
+                f"{self.path}: unknown site(s) or group(s) {', '.join(unknown)}; "
+                f"groups: {', '.join(sorted(self.groups()))}"
             )
-        return [self.sites[s] for s in slugs]
+        return list(chosen.values())
+
+    def groups(self) -> dict[str, list[str]]:
+        """Group name → slugs of its sites (enabled or not)."""
+        groups: dict[str, list[str]] = {}
+        for site in self.sites.values():
+            groups.setdefault(site.group, []).append(site.slug)
+        return groups
+
+    def _match(self, name: str) -> list[SiteConfig]:
+        if name in self.sites:
+            return [self.sites[name]]
+        if any(c in name for c in "*?["):
+            return [s for s in self.sites.values() if s.enabled and fnmatchcase(s.slug, name)]
+        return [s for s in self.sites.values() if s.enabled and s.group == name]
 
 
 def load_sites(path: str | Path = DEFAULT_SITES_FILE) -> SitesFile:
@@ -129,7 +156,7 @@ def _crawler_defaults(path: Path, table: dict) -> CrawlerDefaults:
 _FIELD_TYPES = {
     "name": str, "region": str, "entry_urls": list, "allowed_hosts": list, "enabled": bool,
     "disabled_reason": str, "browser_ua": bool, "http_only": bool, "obey_robots": bool,
-    "report_category": int, "notes": str,
+    "report_category": int, "notes": str, "group": str, "sid_hint": str,
 }
 _REQUIRED = ("name", "region", "entry_urls", "allowed_hosts")
 
@@ -159,9 +186,26 @@ def _site(path: Path, slug: str, entry: object) -> SiteConfig:
         _check_entry_url(url, hosts, bad)
     if entry.get("enabled", True) is False and not entry.get("disabled_reason"):
         raise bad("disabled_reason", "a disabled site must say why")
+    if entry.get("sid_hint") and not str(entry["sid_hint"]).isdigit():
+        raise bad("sid_hint", f"{entry['sid_hint']!r} is not digits")
     values = {k: v for k, v in entry.items() if k not in ("entry_urls", "allowed_hosts")}
+    values["group"] = values.get("group") or group_of_region(entry["region"])
+    if not values["group"]:
+        raise bad("group", f"required: region {entry['region']!r} names no city")
     return SiteConfig(slug=slug, entry_urls=tuple(entry["entry_urls"]), allowed_hosts=hosts,
                       **values)
+
+
+PROVINCE_GROUP = "省直"
+_CITY_RE = re.compile(r"^广东省([^省]{1,4}?市)")
+
+
+def group_of_region(region: str) -> str:
+    """The city block of a region: 广东省东莞市凤岗镇 → 东莞市; 广东省 alone → 省直."""
+    match = _CITY_RE.match(region)
+    if match:
+        return match.group(1)
+    return PROVINCE_GROUP if region.strip() == "广东省" else ""
 
 
 def _check_entry_url(url: object, hosts: tuple[str, ...], bad) -> None:
