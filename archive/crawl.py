@@ -22,7 +22,8 @@ from crawler.selection import parse_year_range
 
 @dataclass
 class CrawlOptions:
-    sites: list[str] = field(default_factory=list)
+    sites: list[str] = field(default_factory=list)  # slugs, globs or group names
+    groups: list[str] = field(default_factory=list)
     years: str | None = None
     sites_file: Path = DEFAULT_SITES_FILE
     db: Path = Path("data/archive.db")
@@ -35,13 +36,22 @@ class CrawlOptions:
 
 
 def crawl_settings(options: CrawlOptions) -> Settings:
-    """Scrapy settings for one run: the project's, the config's politeness, then overrides."""
+    """Scrapy settings for one run: the project's, the config's politeness, then overrides.
+
+    Politeness is per host (Scrapy's download slot is the host name), so the run needs one
+    slot of global concurrency per host: with fewer, the hosts beyond it would wait while
+    others sit in their delays (see docs/benchmarks.md, "A simulated province")."""
     sites_file = load_sites(options.sites_file)
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     defaults = sites_file.crawler
     delay = defaults.download_delay if options.delay is None else options.delay
+    hosts = {host for site in sites_file.select(options.sites, options.groups)
+             for host in site.allowed_hosts}
+    concurrency = max(settings.getint("CONCURRENT_REQUESTS"),
+                      len(hosts) * defaults.concurrent_requests_per_host)
     settings.setdict({
+        "CONCURRENT_REQUESTS": concurrency,
         "GKARCHIVE_DB": str(options.db),
         "GKARCHIVE_SITES_FILE": str(options.sites_file),
         "GKARCHIVE_PROXY": options.proxy,
@@ -62,12 +72,14 @@ def run_crawl(options: CrawlOptions, command: str = "crawl") -> dict:
     (in worker processes, after the reactor has stopped); return the per-site summary."""
     years = parse_year_range(options.years)  # fail early on a bad --year
     sites_file = load_sites(options.sites_file)
-    sites = [s.slug for s in sites_file.select(options.sites)]  # fail early on an unknown --site
+    # Fail early on an unknown --site or --group; the spider gets the resolved slugs.
+    sites = [s.slug for s in sites_file.select(options.sites, options.groups)]
+    chosen = ",".join(sites) if options.sites or options.groups else "all"
     with run_lock(options.db):
         process = CrawlerProcess(crawl_settings(options))
         crawler = process.create_crawler("gkmlpt")
         crawler.spidercls.command = command
-        process.crawl(crawler, site=",".join(options.sites) or "all", year=options.years,
+        process.crawl(crawler, site=chosen, year=options.years,
                       revisit="1" if options.revisit else "")
         process.start()
         from crawler.session import ArchiveSession

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from scrapy import signals
 
+from archive.health import record_site_runs
 from archive.lock import run_lock
 from archive.sites import SitesFile, load_sites
 from archive.store import ArchiveWriter, Exchange
@@ -73,7 +74,14 @@ class ArchiveSession:
         if reason == "finished":
             for site, seen in spider.fully_listed_sites().items():
                 self.writer.mark_removed(site, seen, self.run_id)
-        self.summary = summarize_run(self.writer.db, self.run_id, self.selected)
+        if hasattr(spider, "summarize"):  # the probe: its own summary, no site runs
+            self.summary = spider.summarize(self.writer)
+        else:
+            self.summary = summarize_run(self.writer.db, self.run_id, self.selected)
+            shapes = {site: (state.shells, len(state.posts))
+                      for site, state in getattr(spider, "state", {}).items()}
+            self.summary["alarms"] = record_site_runs(self.writer.db, self.run_id, self.summary,
+                                                      shapes, full=not spider.years)
         status = "finished" if reason == "finished" else "interrupted"
         self.writer.finish_run(self.run_id, status, reason, self.summary)
         self.writer.close()

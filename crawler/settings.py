@@ -17,8 +17,12 @@ GKARCHIVE_RETRY_CAP = 30.0
 
 USER_AGENT = DEFAULT_USER_AGENT
 ROBOTSTXT_OBEY = True
-CONCURRENT_REQUESTS = 8
+# gkarchive crawl raises CONCURRENT_REQUESTS to one per host of the run, so that every host is
+# busy at once; the downloader-aware queue hands the next request to the least busy host
+# (Scrapy's default queue would let one big host's requests fill every free slot).
+CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 # A jitter of 0.5 draws each gap from 0.5x..1.5x the delay, so 2.0 keeps every gap >= 1 s.
 DOWNLOAD_DELAY = 2.0
 DOWNLOAD_DELAY_JITTER = 0.5

@@ -42,6 +42,7 @@ class SiteState:
     listed: set[tuple[int, int]] = field(default_factory=set)  # (classify, page) requested
     posts: set[int] = field(default_factory=set)  # every post id seen in a list
     list_failures: int = 0
+    shells: int = 0  # shells whose window._CONFIG was read (0 after a redesign: an alarm)
 
 
 class GkmlptSpider(scrapy.Spider):
@@ -117,6 +118,7 @@ class GkmlptSpider(scrapy.Spider):
             yield ErrorItem(site, response.url, "bad_shell", str(exc), response.meta.get("fetch_id"))
             return
         state = self.state[site]
+        state.shells += 1
         wanted = response.meta.get("entry_category") or self.configs[site].report_category
         categories = {wanted} if wanted else {c.id for c in gkmlpt.find_report_categories(shell.tree)}
         state.report_categories |= categories
