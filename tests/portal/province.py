@@ -61,6 +61,7 @@ class Province:
     latency: tuple[float, float] | None = None  # seconds per response, fixed per URL
     sid_hints: dict[str, str] = field(default_factory=dict)  # slug → SID the config believes
     unlisted: set[str] = field(default_factory=set)  # served, but not in the sites file
+    failing_paths: set[str] = field(default_factory=set)  # "host/path": 503 on every attempt
 
     def hosts(self) -> list[str]:
         return sorted({s.host for s in self.sites.values()})
@@ -192,6 +193,8 @@ class ProvinceRouter(Router):
         if behaviour is Behaviour.REDIRECT:
             target = f"{req.scheme}://{province.redirects[req.host]}{req.path}"
             return Response(301, headers=[("Location", target)])
+        if f"{req.host}{req.path}" in province.failing_paths:
+            return html(503, pages.error_page(503, "Service Temporarily Unavailable"))
         resp = super().route(req)
         if resp.status == 200 and self._redesigned(req):
             return html(200, REDESIGNED_SHELL)
@@ -223,6 +226,12 @@ class ProvinceCertificates(CertificateStore):
         failing.set_ciphers("PSK")
         failing.load_cert_chain(Path(self._dir.name) / f"{host}.pem")
         return failing
+
+
+def empty_province() -> Province:
+    """No extra sites: the fixture portal with the province's switches (redesigns, failing
+    paths, latency) available."""
+    return Province(sites={})
 
 
 def install(portal, province: Province):
