@@ -157,6 +157,8 @@ def build_reports(db_path, run_id: int, *, sites=None, years=None, only_run=None
 def _extract_all(db, db_path, todo, run_id, summary, workers, progress) -> None:
     """Extract in a pool of worker processes, renewed every ``POOL_BATCH`` documents so that
     no worker grows for ever (``max_tasks_per_child`` can hang on Python 3.11: gh-115634)."""
+    from archive.extract.legacy import sweep_profiles
+
     extractor_version, parser_version = versions()
     context = multiprocessing.get_context("spawn")
     for start in range(0, len(todo), POOL_BATCH):
@@ -170,6 +172,7 @@ def _extract_all(db, db_path, todo, run_id, summary, workers, progress) -> None:
                 summary.by_status[result["status"]] = summary.by_status.get(result["status"], 0) + 1
                 if progress:
                     progress(name)
+        sweep_profiles()  # what workers killed in this batch left behind
 
 
 def _worker_result(future) -> dict:
