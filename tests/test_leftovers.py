@@ -42,3 +42,13 @@ def test_profiles_of_dead_workers_are_swept(tmp_path, monkeypatch):
     assert sweep_profiles() == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [f"{PROFILE_PREFIX}{uid}-{os.getpid()}", f"{PROFILE_PREFIX}{uid + 1}-{dead.pid}"])
+
+
+def test_a_process_removes_its_own_profile_when_it_exits(tmp_path):
+    made = subprocess.run(
+        [sys.executable, "-c", "from archive.extract.legacy import _profile_dir; "
+         "import pathlib; p = pathlib.Path(_profile_dir()); (p / 'user').mkdir(); print(p)"],
+        cwd=REPO, capture_output=True, text=True, timeout=60, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.strip().startswith(str(tmp_path / PROFILE_PREFIX))
+    assert list(tmp_path.iterdir()) == []
