@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pypinyin import lazy_pinyin
+from pypinyin import Style, lazy_pinyin, load_phrases_dict
 
 from archive.sites import PROVINCE_GROUP
 
@@ -53,9 +53,6 @@ TOWN_LEVELS = {"镇", "镇街", "街道"}
 AREA_LEVELS = {"区", "县", "县市区", "区部门", "县部门", "功能区"} | TOWN_LEVELS
 # Reviewed exceptions, keyed by (catalogue name, base URL as written in the catalogue).
 OVERRIDES: dict[tuple[str, str], dict] = {
-    # pypinyin reads 涌 as "yong"; the town is Machong.
-    ("东莞市麻涌镇人民政府 (NFCMS postmeta column, gkmlpt prefix not seen)", "http://www.dg.gov.cn"):
-        {"slug": "dg-machong"},
     # The catalogue gives 商务局 the host of 水务局 (swj.sz.gov.cn); 商务局 is commerce.sz.gov.cn.
     ("深圳市商务局", "http://swj.sz.gov.cn"):
         {"slug": "sz-swj-commerce", "enabled": False,
@@ -148,8 +145,14 @@ def clean_name(body: str) -> tuple[str, str]:
     return name.strip(), remark
 
 
+# Place-name readings pypinyin gets wrong (reviewed against the towns' own romanisation).
+PLACE_READINGS = {"麻涌": "ma chong", "东涌": "dong chong", "沙涌": "sha chong"}
+load_phrases_dict({name: [[syllable] for syllable in reading.split()]
+                   for name, reading in PLACE_READINGS.items()}, style="tone")
+
+
 def _pinyin(text: str) -> str:
-    return "".join(lazy_pinyin(text)).lower()
+    return "".join(lazy_pinyin(text, style=Style.NORMAL)).lower()
 
 
 def _strip_city(name: str, group: str) -> str:

@@ -221,3 +221,55 @@ def _host(url: str) -> str:
 def _first(pattern: re.Pattern, text: str) -> str | None:
     match = pattern.search(text)
     return match.group(1) if match else None
+
+
+DISCOVER_SITE = "discover"
+
+
+class PageSpider(scrapy.Spider):
+    """Fetch pages a user named (``gkarchive sites discover URL…``): the site guard lets
+    through the hosts of those URLs only, under the pseudo site ``discover``."""
+
+    name = "gkmlpt-pages"
+    command = "discover"
+
+    def __init__(self, urls: list[str] = (), *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.urls = list(urls)
+        self.pages: list[tuple[str, str | None, str]] = []  # (url, text or None, error)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        from archive.sites import SiteConfig
+
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.session = ArchiveSession.of(crawler)
+        hosts = tuple(sorted({_host(url) for url in spider.urls}))
+        spider.session.sites_file.sites[DISCOVER_SITE] = SiteConfig(
+            slug=DISCOVER_SITE, name="gkarchive sites discover", region="广东省",
+            entry_urls=tuple(spider.urls), allowed_hosts=hosts, group="省直")
+        spider.sites = []
+        return spider
+
+    def run_args(self) -> dict:
+        return {"urls": self.urls}
+
+    def fully_listed_sites(self) -> dict:
+        return {}
+
+    def summarize(self, writer) -> dict:
+        return {"run_id": self.session.run_id, "command": "discover",
+                "pages": {url: error or "ok" for url, _, error in self.pages}}
+
+    async def start(self):
+        for url in self.urls:
+            yield scrapy.Request(url, callback=self.keep, errback=self.failed, dont_filter=True,
+                                 meta={"site": DISCOVER_SITE, "kind": "discover"})
+
+    def keep(self, response):
+        text = response.text if hasattr(response, "text") else None
+        self.pages.append((response.url, text, "" if text is not None else "not a text page"))
+
+    def failed(self, failure):
+        state, detail = failure_state(failure)
+        self.pages.append((failure.request.url, None, f"{state.value}: {detail}"))

@@ -62,6 +62,7 @@ class Province:
     sid_hints: dict[str, str] = field(default_factory=dict)  # slug → SID the config believes
     unlisted: set[str] = field(default_factory=set)  # served, but not in the sites file
     failing_paths: set[str] = field(default_factory=set)  # "host/path": 503 on every attempt
+    pages: dict[str, str] = field(default_factory=dict)  # "host/path" → HTML served with 200
 
     def hosts(self) -> list[str]:
         return sorted({s.host for s in self.sites.values()})
@@ -193,6 +194,8 @@ class ProvinceRouter(Router):
         if behaviour is Behaviour.REDIRECT:
             target = f"{req.scheme}://{province.redirects[req.host]}{req.path}"
             return Response(301, headers=[("Location", target)])
+        if f"{req.host}{req.path}" in province.pages:
+            return html(200, province.pages[f"{req.host}{req.path}"])
         if f"{req.host}{req.path}" in province.failing_paths:
             return html(503, pages.error_page(503, "Service Temporarily Unavailable"))
         resp = super().route(req)
