@@ -17,6 +17,8 @@ Example::
 
     >>> config = load_sites("config/sites.toml")
     >>> config.sites["huadu-shiling"].entry_urls[0]
+    >>> [s.slug for s in config.select(["dg-*"])]        # a glob
+    >>> [s.slug for s in config.select(None, ["东莞市"])]  # a group
 """
 
 from __future__ import annotations

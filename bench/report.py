@@ -181,8 +181,14 @@ def archive_section(scratch: Path, args) -> Section:
                    f"`python -m bench --only archive --reports {args.reports}`", body, targets)
 
 
+def province_section(scratch: Path, args) -> Section:
+    from bench.province_bench import province_section as section
+
+    return section(scratch, args)
+
+
 SECTIONS = {"crawl": crawl_section, "extract": extraction_section, "parse": parsing_section,
-            "archive": archive_section}
+            "archive": archive_section, "province": province_section}
 
 
 def render(sections: list[Section], machine: list[str], seconds: float) -> str:

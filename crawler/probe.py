@@ -46,9 +46,7 @@ class ProbeSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.session = ArchiveSession.of(crawler)
-        spider.sites = spider.session.sites_file.select(spider.site_arg)
-        spider.configs = {site.slug: site for site in spider.sites}
+        ArchiveSession.bind(spider, crawler, spider.site_arg)
         return spider
 
     def run_args(self) -> dict:

@@ -35,6 +35,7 @@ class ArchiveSession:
         self.selected: list[str] = []
         self.summary: dict = {}
         self.known: dict[str, dict[int, tuple[str, bool]]] = {}
+        self._browser_hosts: set[str] | None = None
         # `scrapy crawl gkmlpt` takes the run lock here; `gkarchive crawl` already holds it.
         self._lock = ExitStack()
         if not settings.getbool("GKARCHIVE_RUN_LOCKED"):
@@ -49,6 +50,15 @@ class ArchiveSession:
             session = _SESSIONS[crawler] = cls(crawler)
         return session
 
+    @classmethod
+    def bind(cls, spider, crawler, site_arg: list[str]) -> "ArchiveSession":
+        """Give ``spider`` the crawl's session and its selected site configs
+        (``spider.sites``, ``spider.configs``)."""
+        session = spider.session = cls.of(crawler)
+        spider.sites = session.sites_file.select(site_arg)
+        spider.configs = {site.slug: site for site in spider.sites}
+        return session
+
     def allowed_hosts(self, site: str | None) -> set[str]:
         sites = self.sites_file.sites
         if site in sites:
@@ -56,8 +66,10 @@ class ArchiveSession:
         return {host for config in sites.values() for host in config.allowed_hosts}
 
     def host_needs_browser_ua(self, host: str) -> bool:
-        return any(config.browser_ua and host in config.allowed_hosts
-                   for config in self.sites_file.sites.values())
+        if self._browser_hosts is None:  # once: hundreds of sites, thousands of requests
+            self._browser_hosts = {h for config in self.sites_file.sites.values()
+                                   if config.browser_ua for h in config.allowed_hosts}
+        return host in self._browser_hosts
 
     def spider_opened(self, spider) -> None:
         self.writer = ArchiveWriter.open(self.db_path)

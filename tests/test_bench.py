@@ -68,3 +68,18 @@ def test_parse_measure_and_render():
     text = render([Section("S", "`cmd`", ["body"], [Target("t", "1 ms", True)])], ["CPU: x"],
                   time.perf_counter())
     assert "| t | 1 ms | met |" in text and "## S" in text
+
+
+def test_province_bench_of_a_tiny_province(tmp_path: Path):
+    from bench.province_bench import measured, start_province_portal
+
+    sites_file, db = tmp_path / "province.toml", tmp_path / "province.db"
+    portal, proxy = start_province_portal(4, 2, sites_file, "--news", "5", "--no-latency")
+    try:
+        run = measured(sites_file, db, proxy, 4, 2)
+    finally:
+        portal.terminate()
+        portal.wait(timeout=30)
+    assert run.sites == 4 and run.requests >= 4 * 6
+    assert run.busiest_host_requests < run.requests and run.ideal_seconds > 0
+    assert 0.8 < run.ratio < 3 and run.rss_mb > 0

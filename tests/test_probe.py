@@ -87,6 +87,10 @@ def test_probe_classifies_every_state_and_proposes_a_diff(tmp_path):
     for slug, state in EXPECTED.items():
         if state != "ok":
             assert slug in result.stdout.split("proposed changes")[0], slug
+    shown = subprocess.run([*GKARCHIVE, "status", "--db", str(db)], cwd=REPO, capture_output=True,
+                           text=True, timeout=60).stdout
+    states = {line.split()[0]: line.split()[6] for line in shown.splitlines()[1:]}
+    assert {slug: states[slug] for slug in EXPECTED} == EXPECTED, shown
 
 
 def test_a_probe_of_300_sites_on_60_hosts_is_bounded(tmp_path):

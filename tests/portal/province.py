@@ -102,14 +102,16 @@ def list_size(rng: random.Random) -> int:
 
 
 def build_province(sites: int = 300, hosts: int = 60, seed: int = 1, reports: tuple[int, int] = (1, 4),
-                   news: tuple[int, ...] | None = None, pdf: bytes | None = None) -> Province:
-    """``sites`` sites on ``hosts`` hosts (``h00.sim.gd.gov.cn`` …); host 0 holds the most
-    sites (like www.dg.gov.cn), the rest share the remainder unevenly. Each site has
+                   news: tuple[int, ...] | None = None, pdf: bytes | None = None,
+                   big_host_share: float = 0.08) -> Province:
+    """``sites`` sites on ``hosts`` hosts (``h00.sim.gd.gov.cn`` …); host 0 holds
+    ``big_host_share`` of them (like www.dg.gov.cn), the rest share the remainder unevenly,
+    every host at least one. Each site has
     ``reports`` (min, max) annual reports, one attachment each, and news posts (``news``
     cycles through fixed sizes, else :func:`list_size`)."""
     rng = random.Random(f"province:{seed}")
     data = pdf if pdf is not None else REPORT_PDF.read_bytes()
-    host_of = _spread(sites, hosts, rng)
+    host_of = _spread(sites, hosts, rng, big_host_share)
     built: dict[str, Site] = {}
     post_id, aid = FIRST_POST_ID, FIRST_ATTACHMENT_ID
     start = datetime(2024, 1, 1, 9, 0)
@@ -142,9 +144,9 @@ def build_province(sites: int = 300, hosts: int = 60, seed: int = 1, reports: tu
     return Province(sites=built)
 
 
-def _spread(sites: int, hosts: int, rng: random.Random) -> list[int]:
-    """Host index per site: host 0 gets about 8 % of the sites, every host at least one."""
-    big = max(1, sites * 8 // 100)
+def _spread(sites: int, hosts: int, rng: random.Random, share: float) -> list[int]:
+    """Host index per site: host 0 gets ``share`` of the sites, every host at least one."""
+    big = max(1, int(sites * share))
     order = [0] * big + list(range(1, hosts))
     order += [rng.randrange(1, hosts) for _ in range(sites - len(order))]
     return order[:sites]
