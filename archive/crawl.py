@@ -38,9 +38,10 @@ class CrawlOptions:
 def crawl_settings(options: CrawlOptions) -> Settings:
     """Scrapy settings for one run: the project's, the config's politeness, then overrides.
 
-    Politeness is per host (Scrapy's download slot is the host name), so the run needs one
-    slot of global concurrency per host: with fewer, the hosts beyond it would wait while
-    others sit in their delays (see docs/benchmarks.md, "A simulated province")."""
+    Politeness is per host (Scrapy's download slot is the host name), so the run needs
+    global concurrency for every host at once (two per host: a request waiting out its host's
+    delay holds one too): with less, the hosts beyond it would wait while others sit in their
+    delays (see docs/benchmarks.md, "A simulated province")."""
     sites_file = load_sites(options.sites_file)
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
@@ -48,8 +49,9 @@ def crawl_settings(options: CrawlOptions) -> Settings:
     delay = defaults.download_delay if options.delay is None else options.delay
     hosts = {host for site in sites_file.select(options.sites, options.groups)
              for host in site.allowed_hosts}
+    # Twice the hosts: requests waiting out a host's delay count against the global limit too.
     concurrency = max(settings.getint("CONCURRENT_REQUESTS"),
-                      len(hosts) * defaults.concurrent_requests_per_host)
+                      2 * len(hosts) * defaults.concurrent_requests_per_host)
     settings.setdict({
         "CONCURRENT_REQUESTS": concurrency,
         "GKARCHIVE_DB": str(options.db),
