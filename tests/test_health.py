@@ -64,3 +64,14 @@ def test_a_site_with_reports_but_a_failed_list_is_an_error(tmp_path):
     assert summary["status"] == "error" and result.returncode == 1
     row = status(db)["huadu-shiling"]
     assert row[1] == "error" and row[2] == "never" and "http_error" in " ".join(row), row
+
+
+def test_alarm_rules():
+    from archive.health import site_alarms
+
+    assert site_alarms(None, 0, 0, 0) == []  # a first run raises nothing
+    assert site_alarms((4, 5, 36, 1), 5, 1, 36) == []
+    assert [a["kind"] for a in site_alarms((4, 5, 36, 1), 0, 1, 30)] == ["silent"]
+    assert [a["kind"] for a in site_alarms((4, 5, 36, 1), 0, 0, 0)] == ["silent", "shape", "shape"]
+    assert site_alarms((4, 0, 36, 1), 0, 1, 36) == []  # silent already: the streak says it
+    assert [a["kind"] for a in site_alarms((4, 5, 36, 1), 5, 1, 0)] == ["shape"]

@@ -107,3 +107,14 @@ def test_a_probe_of_300_sites_on_60_hosts_is_bounded(tmp_path):
     assert len(hosts) == 60 and elapsed < 120, elapsed
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(DISTINCT site) FROM probes").fetchone()[0] == 300
+
+
+def test_shell_fields_the_probe_reads():
+    from crawler.probe import _SEARCH_RE, _SITE_NAME_RE, _first
+
+    shell = ("window._CONFIG = { APP_URL: 'http://www.dg.gov.cn/dgfgz', SID: '769120', "
+             "SITE_NAME: '东莞市凤岗镇人民政府', SEARCH_JSONP_URL: 'http://search.gd.gov.cn/jsonp/site/769120',"
+             " TREE: [] };")
+    assert _first(_SEARCH_RE, shell) == "http://search.gd.gov.cn/jsonp/site/769120"
+    assert _first(_SITE_NAME_RE, shell) == "东莞市凤岗镇人民政府"
+    assert _first(_SEARCH_RE, "window._CONFIG = { SID: '1' };") is None
