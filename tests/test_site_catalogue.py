@@ -148,3 +148,17 @@ def test_bad_sid_hint_and_missing_group(tmp_path):
         load_sites(path)
     path.write_text(good, encoding="utf-8")
     assert load_sites(path).sites["x-y"].group == "东莞市"
+
+
+def test_a_crawl_gets_concurrency_for_every_host_of_its_sites():
+    """Politeness is per host; the global limit must not leave hosts waiting (the province
+    benchmark measures what it buys)."""
+    from archive.crawl import CrawlOptions, crawl_settings
+
+    hosts = {h for site in CONFIG.select(None) for h in site.allowed_hosts}
+    everything = crawl_settings(CrawlOptions())
+    assert len(hosts) > 100 and everything.getint("CONCURRENT_REQUESTS") >= 2 * len(hosts)
+    assert everything.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
+    assert everything.get("SCHEDULER_PRIORITY_QUEUE").endswith("DownloaderAwarePriorityQueue")
+    assert everything.getfloat("DOWNLOAD_DELAY_JITTER") <= 0.1
+    assert crawl_settings(CrawlOptions(sites=["huadu-*"])).getint("CONCURRENT_REQUESTS") == 32
