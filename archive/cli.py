@@ -14,14 +14,16 @@ from pathlib import Path
 from archive import verify, warc
 from archive.serve import add_serve_arguments, cmd_serve
 from archive.sites import DEFAULT_SITES_FILE, SiteConfigError
+from archive.sites_cli import add_sites_commands
 
 
 def cmd_crawl(args) -> int:
     """Crawl the configured sites into the archive (the nightly job; every platform, one run):
     only new or changed posts are fetched; list pages are always re-read. Exits 1 when a site
-    had errors.
+    had errors of any kind (zero reports included) or raised an alarm (went silent, changed
+    shape).
 
-    Example: gkarchive crawl --site huadu-shiling --year 2020 --db data/archive.db
+    Example: gkarchive crawl --group 东莞市 --json-summary data/last-run.json
     """
     from archive.crawl import CrawlOptions, run_crawl
     from archive.summary import format_summary
@@ -29,17 +31,30 @@ def cmd_crawl(args) -> int:
     years = args.year or args.years
     if args.command == "backfill" and not years:
         raise ValueError("backfill needs --year Y or --years Y1-Y2")
-    summary = run_crawl(CrawlOptions(sites=args.site or [], years=years, sites_file=args.sites,
+    summary = run_crawl(CrawlOptions(sites=args.site or [], groups=args.group or [],
+                                     years=years, sites_file=args.sites,
                                      db=args.db, proxy=args.proxy, delay=args.delay,
                                      log_level=args.log_level, revisit=args.revisit,
                                      extract=not args.no_extract, browser=args.browser,
                                      settings=_scrapy_overrides(args.set), redis=args.redis),
                          command=args.command)
+    if args.json_summary:
+        _write_json(args.json_summary, summary or {"finished": False})
     if not summary:
         print("crawl did not run to the end", file=sys.stderr)
         return 1
     print(format_summary(summary))
-    return 1 if summary["sites_with_errors"] else 0
+    return 1 if summary["sites_with_errors"] or summary.get("alarms") else 0
+
+
+def _write_json(path: Path, data: dict) -> None:
+    """Write ``data`` whole or not at all (a cron job may read it at any moment)."""
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    partial.replace(path)
 
 
 def cmd_backfill(args) -> int:
@@ -218,7 +233,12 @@ def _add_db_argument(parser: argparse.ArgumentParser) -> None:
 
 def _add_crawl_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site", action="append", metavar="SLUG",
-                        help="a site slug from the sites file (repeatable; default: all enabled)")
+                        help="a site slug, a glob such as 'dg-*' or a group such as 东莞市 "
+                             "(repeatable; default: all enabled)")
+    parser.add_argument("--group", action="append", metavar="GROUP",
+                        help="every enabled site of this group, e.g. 东莞市 or 省直 (repeatable)")
+    parser.add_argument("--json-summary", type=Path, metavar="FILE",
+                        help="also write the run summary (sites, errors, alarms) as JSON here")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--year", help="only reports of this year, e.g. 2020")
     group.add_argument("--years", help="only reports of these years, e.g. 2019-2021")
@@ -277,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_arguments(_docstring_parser(sub, "serve", cmd_serve))
     verify.add_verify_arguments(_docstring_parser(sub, "verify", verify.cmd_verify))
     warc.add_export_arguments(_docstring_parser(sub, "export", warc.cmd_export_warc))
+    add_sites_commands(sub, _docstring_parser)
     return parser
 
 

@@ -24,7 +24,8 @@ from crawler.selection import parse_year_range
 
 @dataclass
 class CrawlOptions:
-    sites: list[str] = field(default_factory=list)
+    sites: list[str] = field(default_factory=list)  # slugs, globs or group names
+    groups: list[str] = field(default_factory=list)
     years: str | None = None
     sites_file: Path = DEFAULT_SITES_FILE
     db: Path = Path("data/archive.db")
@@ -39,13 +40,24 @@ class CrawlOptions:
 
 
 def crawl_settings(options: CrawlOptions) -> Settings:
-    """Scrapy settings for one run: the project's, the config's politeness, then overrides."""
+    """Scrapy settings for one run: the project's, the config's politeness, then overrides.
+
+    Politeness is per host (Scrapy's download slot is the host name), so the run needs
+    global concurrency for every host at once (two per host: a request waiting out its host's
+    delay holds one too): with less, the hosts beyond it would wait while others sit in their
+    delays (see docs/benchmarks.md, "A simulated province")."""
     sites_file = load_sites(options.sites_file)
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     defaults = sites_file.crawler
     delay = defaults.download_delay if options.delay is None else options.delay
+    hosts = {host for site in sites_file.select(options.sites, options.groups)
+             for host in site.allowed_hosts}
+    # Twice the hosts: requests waiting out a host's delay count against the global limit too.
+    concurrency = max(settings.getint("CONCURRENT_REQUESTS"),
+                      2 * len(hosts) * defaults.concurrent_requests_per_host)
     settings.setdict({
+        "CONCURRENT_REQUESTS": concurrency,
         "GKARCHIVE_DB": str(options.db),
         "GKARCHIVE_SITES_FILE": str(options.sites_file),
         "GKARCHIVE_PROXY": options.proxy,
@@ -68,7 +80,8 @@ def run_crawl(options: CrawlOptions, command: str = "crawl") -> dict:
     from crawler.session import ArchiveSession
 
     years = parse_year_range(options.years)  # fail early on a bad --year
-    selected = load_sites(options.sites_file).select(options.sites)  # fail early on an unknown --site
+    # Fail early on an unknown --site or --group; each spider gets its resolved slugs.
+    selected = load_sites(options.sites_file).select(options.sites, options.groups)
     sites = [s.slug for s in selected]
     by_platform: dict[str, list[str]] = {}
     for site in selected:

@@ -85,6 +85,16 @@ TABLES: dict[str, dict] = {
     "errors": _table("错误 / Errors", "失败作为数据记录。Failures recorded as data.", {
         "kind": "错误类型 / kind", "message": "说明 / message", "at": "时间 (UTC)"},
         facets=("site", "kind", "run_id")),
+    "site_runs": _table("站点运行 / Site runs", "每次抓取中每个站点的情况与告警。Per site and run: "
+                        "reports, posts listed, shells read, errors, alarms (silent, shape).", {
+        "full_listing": "1: 无年份过滤的完整抓取 / a run without a year filter",
+        "listed": "列表中见到的文章数 / posts seen in the lists",
+        "shells": "读到 window._CONFIG 的壳页数 / shells read", "alarms": "告警 (JSON)"},
+        facets=("site", "status", "run_id")),
+    "probes": _table("站点探测 / Probes", "gkarchive sites probe 的每次结果。Every probe of a site.", {
+        "state": "状态 / ok, moved, gone, challenged, tls_failing, unreachable…",
+        "report_categories": "年报栏目 (JSON)", "search_jsonp_url": "SEARCH_JSONP_URL"},
+        facets=("state", "site", "run_id")),
     "post_versions": _table("文章版本 / Post versions", "文章的每次变更。", {
         "change": "变更 / new, changed…", "article_sha256": "列表数据的 SHA-256"},
         facets=("site", "change", "run_id")),

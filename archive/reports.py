@@ -207,6 +207,8 @@ def build_reports(db_path, run_id: int, *, sites=None, years=None, only_run=None
 def _extract_all(db, db_path, todo, run_id, summary, workers, progress) -> None:
     """Extract in a pool of worker processes, renewed every ``POOL_BATCH`` documents so that
     no worker grows for ever (``max_tasks_per_child`` can hang on Python 3.11: gh-115634)."""
+    from archive.extract.legacy import sweep_profiles
+
     context = multiprocessing.get_context("spawn")
     for start in range(0, len(todo), POOL_BATCH):
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -214,6 +216,7 @@ def _extract_all(db, db_path, todo, run_id, summary, workers, progress) -> None:
                        for sha, name in todo[start:start + POOL_BATCH]]
             for sha, name, future in futures:
                 record_result(db, sha, name, _worker_result(future), run_id, summary, progress)
+        sweep_profiles()  # what workers killed in this batch left behind
 
 
 def record_result(db, sha, name, result: dict, run_id, summary: BuildSummary, progress) -> None:

@@ -11,6 +11,8 @@ Tables of the raw archive:
 - ``attachments``: the documents of a post (union of ``attachment[]`` and body links).
 - ``errors``: failures as data (challenge pages, HTTP errors, refused URLs, …).
 - ``unassigned_reports``: reports in a shared portal column of bodies no site claims.
+- ``site_runs``: per site and run, reports and posts listed, shells read, errors, alarms (m007).
+- ``probes``: every `gkarchive sites probe` of a site: its state, SID, report category (m007).
 """
 
 from __future__ import annotations
@@ -471,4 +473,43 @@ def m008_check_counts_split(db) -> None:
                r.soft_checks_failed, r.source_name, r.source_sha256, r.chosen_because, r.run_id
         FROM reports r JOIN sites s ON s.slug = r.site
         """
+    )
+def m007_site_health_and_probes(db) -> None:
+    """Per site and run, what the crawl saw (for health and alarms); every probe of a site."""
+    _execute_script(
+        db,
+        """
+        CREATE TABLE site_runs (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            site TEXT NOT NULL,
+            full_listing INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            reports INTEGER NOT NULL,
+            new_reports INTEGER NOT NULL,
+            errors INTEGER NOT NULL,
+            listed INTEGER,
+            shells INTEGER,
+            alarms TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (run_id, site)
+        );
+        CREATE INDEX site_runs_site ON site_runs(site, run_id);
+        CREATE TABLE probes (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            site TEXT NOT NULL,
+            probed_at TEXT NOT NULL,
+            state TEXT NOT NULL,
+            url TEXT NOT NULL,
+            final_url TEXT,
+            http_status INTEGER,
+            sid TEXT,
+            report_categories TEXT NOT NULL DEFAULT '[]',
+            tree_categories INTEGER,
+            search_jsonp_url TEXT,
+            site_name TEXT,
+            detail TEXT,
+            fetch_id INTEGER REFERENCES fetches(id)
+        );
+        CREATE INDEX probes_site ON probes(site, id)
+        """,
     )

@@ -18,12 +18,15 @@ Example::
 
     >>> config = load_sites("config/sites.toml")
     >>> config.sites["huadu-shiling"].entry_urls[0]
+    >>> [s.slug for s in config.select(["dg-*"])]        # a glob
+    >>> [s.slug for s in config.select(None, ["东莞市"])]  # a group
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from fnmatch import fnmatchcase
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -65,6 +68,8 @@ class SiteConfig:
     aliases: tuple[str, ...] = ()  # other names the body's reports use (shared portal columns)
     notes: str = ""
     platform: str = "gkmlpt"  # which spider crawls it: one of PLATFORMS
+    group: str = ""  # the city block (东莞市, 省直 …) for --group; derived from region if unset
+    sid_hint: str = ""  # window._CONFIG.SID as last seen (catalogue or probe); the shell decides
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -85,24 +90,50 @@ class SitesFile:
     crawler: CrawlerDefaults
     sites: dict[str, SiteConfig] = field(default_factory=dict)
 
-    def select(self, slugs: list[str] | None, platform: str | None = None) -> list[SiteConfig]:
-        """The sites named by ``slugs`` (all enabled sites for None or ``["all"]``), only those
-        of ``platform`` when one is given (naming a site of another platform is an error)."""
-        if not slugs or slugs == ["all"]:
+    def select(self, slugs: list[str] | None, groups: list[str] | None = None,
+               platform: str | None = None) -> list[SiteConfig]:
+        """The sites named by ``slugs`` and ``groups`` (all enabled sites when both are empty
+        or ``slugs`` is ``["all"]``), only those of ``platform`` when one is given. A slug
+        names one site, enabled or not (naming a site of another platform is an error); a
+        glob (``dg-*``) or a group name (``东莞市``, in ``slugs`` or ``groups``) names the
+        enabled sites it matches. A name that matches nothing is an error."""
+        names = [s for s in slugs or [] if s != "all"] + list(groups or [])
+        if not names:
             return [s for s in self.sites.values()
                     if s.enabled and platform in (None, s.platform)]
-        unknown = [s for s in slugs if s not in self.sites]
+        chosen: dict[str, SiteConfig] = {}
+        unknown = []
+        for name in names:
+            matched = self._match(name)
+            if not matched:
+                unknown.append(name)
+            chosen.update((site.slug, site) for site in matched)
         if unknown:
             raise SiteConfigError(
-                f"{self.path}: unknown site(s) {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(self.sites))}"
+                f"{self.path}: unknown site(s) or group(s) {', '.join(unknown)}; "
+                f"groups: {', '.join(sorted(self.groups()))}"
             )
-        other = [s for s in slugs if platform not in (None, self.sites[s].platform)]
+        other = [s for s in names
+                 if s in self.sites and platform not in (None, self.sites[s].platform)]
         if other:
             raise SiteConfigError(
                 f"{self.path}: site(s) {', '.join(other)} are not {platform} sites "
                 f"(platform {', '.join(sorted({self.sites[s].platform for s in other}))})")
-        return [self.sites[s] for s in slugs]
+        return [site for site in chosen.values() if platform in (None, site.platform)]
+
+    def groups(self) -> dict[str, list[str]]:
+        """Group name → slugs of its sites (enabled or not)."""
+        groups: dict[str, list[str]] = {}
+        for site in self.sites.values():
+            groups.setdefault(site.group, []).append(site.slug)
+        return groups
+
+    def _match(self, name: str) -> list[SiteConfig]:
+        if name in self.sites:
+            return [self.sites[name]]
+        if any(c in name for c in "*?["):
+            return [s for s in self.sites.values() if s.enabled and fnmatchcase(s.slug, name)]
+        return [s for s in self.sites.values() if s.enabled and s.group == name]
 
 
 def load_sites(path: str | Path = DEFAULT_SITES_FILE) -> SitesFile:
@@ -142,6 +173,7 @@ _FIELD_TYPES = {
     "name": str, "region": str, "entry_urls": list, "allowed_hosts": list, "enabled": bool,
     "disabled_reason": str, "browser_ua": bool, "http_only": bool, "browser_challenge": bool,
     "obey_robots": bool, "report_category": int, "notes": str, "aliases": list, "platform": str,
+    "group": str, "sid_hint": str,
 }
 _REQUIRED = ("name", "region", "entry_urls", "allowed_hosts")
 
@@ -178,10 +210,28 @@ def _site(path: Path, slug: str, entry: object) -> SiteConfig:
     aliases = tuple(entry.get("aliases", ()))
     if not all(isinstance(a, str) and a.strip() for a in aliases):
         raise bad("aliases", "must be a list of non-empty names")
+    if entry.get("sid_hint") and not str(entry["sid_hint"]).isdigit():
+        raise bad("sid_hint", f"{entry['sid_hint']!r} is not digits")
     values = {k: v for k, v in entry.items()
               if k not in ("entry_urls", "allowed_hosts", "aliases")}
+    values["group"] = values.get("group") or group_of_region(entry["region"])
+    if not values["group"]:
+        raise bad("group", f"required: region {entry['region']!r} names no city")
     return SiteConfig(slug=slug, entry_urls=tuple(entry["entry_urls"]), allowed_hosts=hosts,
                       aliases=aliases, **values)
+
+
+PROVINCE_GROUP = "省直"
+_CITY_RE = re.compile(r"^[^省]{2,3}省([^省市]{1,4}?市)")
+
+
+def group_of_region(region: str) -> str:
+    """The city block of a region: 广东省东莞市凤岗镇 → 东莞市, 江西省赣州市… → 赣州市;
+    广东省 alone → 省直."""
+    match = _CITY_RE.match(region)
+    if match:
+        return match.group(1)
+    return PROVINCE_GROUP if region.strip() == "广东省" else ""
 
 
 def _check_entry_url(url: object, hosts: tuple[str, ...], bad) -> None:

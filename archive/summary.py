@@ -1,9 +1,11 @@
 """What a run did, per site: report posts seen, new, changed, unchanged and removed;
 attachments archived and failed; errors.
 
-A site that yields zero annual reports is an error: gkmlpt sites publish one every year. So is
-a site one of whose lists (entry, shell, list API, report column, search) failed: its reports
-may be incomplete, and none of its posts was marked removed.
+A site that yields zero annual reports is an error: gkmlpt sites publish one every year; so is
+a site with any row in ``errors`` for the run (a failed list page — entry, shell, list API,
+report column, search: its reports may be incomplete, and none of its posts was marked
+removed —, a challenge, a refused link …) or a failed attachment. Alarms (``archive.health``)
+name sites that went silent or changed shape since their previous run.
 
 Example::
 
@@ -59,7 +61,7 @@ def summarize_site(db, run_id: int, site: str) -> dict:
         "attachments_ok": attachments_ok,
         "attachments_failed": attachments_failed, "new_blobs": new_blobs,
         "errors": sum(count for _, count in errors),
-        "status": "error" if reports == 0 or attachments_failed or list_failures else "ok",
+        "status": "error" if reports == 0 or attachments_failed or errors else "ok",
         "problems": problems,
     }
 
@@ -91,6 +93,8 @@ def format_summary(summary: dict) -> str:
                      f"{s['unchanged']:>4} {s['removed']:>4} {s['attachments_ok']:>6} "
                      f"{s['attachments_failed']:>6} {s['errors']:>6}  {status}")
     lines += transport_lines(summary.get("transport"))
+    for alarm in summary.get("alarms", []):
+        lines.append(f"ALARM {alarm['site']}: {alarm['kind']}: {alarm['message']}")
     built = summary.get("extraction")
     if built:
         lines.append(f"extraction: {built['extracted']} documents extracted "

@@ -96,8 +96,12 @@ def scrapy_command(db: Path, proxy: str, user_agent: str) -> list[str]:
 
 
 def start_portal(news: int, reports: int) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "bench.bigportal", "--port", "0",
-                             "--news", str(news), "--reports", str(reports)],
+    return start_portal_process("bench.bigportal", "--news", str(news), "--reports", str(reports))
+
+
+def start_portal_process(module: str, *args: str) -> tuple[subprocess.Popen, str]:
+    """``python -m module --port 0 args…``; (the process, its proxy URL)."""
+    proc = subprocess.Popen([sys.executable, "-m", module, "--port", "0", *args],
                             cwd=REPO, stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline().strip()
     if not line.startswith("portal listening on "):

@@ -181,6 +181,12 @@ def archive_section(scratch: Path, args) -> Section:
                    f"`python -m bench --only archive --reports {args.reports}`", body, targets)
 
 
+def province_section(scratch: Path, args) -> Section:
+    from bench.province_bench import province_section as section
+
+    return section(scratch, args)
+
+
 def where_section(scratch: Path, args) -> Section:
     from bench.where_bench import where_section as section
 
@@ -242,7 +248,8 @@ def distributed_section(scratch: Path, args) -> Section:
 
 SECTIONS = {"crawl": crawl_section, "extract": extraction_section, "parse": parsing_section,
             "archive": archive_section, "where": where_section, "challenge": challenge_section,
-            "distributed": distributed_section, "accuracy": accuracy_section, "cli": cli_section}
+            "distributed": distributed_section, "accuracy": accuracy_section, "cli": cli_section,
+            "province": province_section}
 
 
 def render(sections: list[Section], machine: list[str], seconds: float) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from scrapy import signals
 
+from archive.health import record_site_runs
 from archive.lock import run_lock
 from archive.sites import SitesFile, load_sites
 from archive.store import ArchiveWriter, Exchange
@@ -43,6 +44,9 @@ class ArchiveSession:
         self.expected = 1  # spiders of the run; it finishes when they all have closed
         self._open: set[int] = set()  # ids of the spiders open now
         self._reasons: list[str] = []
+        self._shapes: dict[str, tuple[int | None, int]] = {}  # site → (shells read, posts listed)
+        self._full = True  # no spider of the run had a year filter: alarms are assessed
+        self._browser_hosts: set[str] | None = None
         # `scrapy crawl` takes the run lock here; `gkarchive crawl` already holds it.
         self._lock = ExitStack()
         if not settings.getbool("GKARCHIVE_RUN_LOCKED"):
@@ -73,6 +77,15 @@ class ArchiveSession:
     def forget(cls, settings) -> None:
         _SHARED.pop(settings.get("GKARCHIVE_SESSION"), None)
 
+    @classmethod
+    def bind(cls, spider, crawler, site_arg: list[str]) -> "ArchiveSession":
+        """Give a spider that is no platform spider (the probe) the crawl's session and its
+        selected site configs (``spider.sites``, ``spider.configs``)."""
+        session = spider.session = cls.of(crawler)
+        spider.sites = session.sites_file.select(site_arg)
+        spider.configs = {site.slug: site for site in spider.sites}
+        return session
+
     def _attach(self, crawler) -> None:
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -84,8 +97,10 @@ class ArchiveSession:
         return {host for config in sites.values() for host in config.allowed_hosts}
 
     def host_needs_browser_ua(self, host: str) -> bool:
-        return any(config.browser_ua and host in config.allowed_hosts
-                   for config in self.sites_file.sites.values())
+        if self._browser_hosts is None:  # once: hundreds of sites, thousands of requests
+            self._browser_hosts = {h for config in self.sites_file.sites.values()
+                                   if config.browser_ua for h in config.allowed_hosts}
+        return host in self._browser_hosts
 
     def spider_opened(self, spider) -> None:
         self._open.add(id(spider))
@@ -108,13 +123,21 @@ class ArchiveSession:
         if reason == "finished":
             for site, seen in spider.fully_listed_sites().items():
                 self.writer.mark_removed(site, seen, self.run_id)
+        self._shapes.update({site: (getattr(state, "shells", None), len(state.posts))
+                             for site, state in getattr(spider, "state", {}).items()})
+        self._full = self._full and not getattr(spider, "years", None)
         if len(self._reasons) < self.expected:
             return
-        planned = self.run_args["sites"] if self.run_args else []
-        self.summary = summarize_run(self.writer.db, self.run_id, planned or self.selected)
-        from crawler.challenge import transport_summary  # it imports this module
+        if hasattr(spider, "summarize"):  # the probe: its own summary, no site runs
+            self.summary = spider.summarize(self.writer)
+        else:
+            planned = self.run_args["sites"] if self.run_args else []
+            self.summary = summarize_run(self.writer.db, self.run_id, planned or self.selected)
+            self.summary["alarms"] = record_site_runs(self.writer.db, self.run_id, self.summary,
+                                                      self._shapes, full=self._full)
+            from crawler.challenge import transport_summary  # it imports this module
 
-        self.summary["transport"] = transport_summary(self)
+            self.summary["transport"] = transport_summary(self)
         unfinished = [r for r in self._reasons if r != "finished"]
         status = "interrupted" if unfinished else "finished"
         self.writer.finish_run(self.run_id, status, unfinished[0] if unfinished else "finished",

@@ -81,3 +81,18 @@ def test_tree_watch_sums_the_memory_of_a_process_and_its_children():
         proc.wait(timeout=30)
     assert watch.tree_rss_kb / 1024 > 120 and watch.tree_pss_kb / 1024 > 100
     assert watch.peak_mb(proc.pid) > 60 and len(watch.children()) == 1
+
+
+def test_province_bench_of_a_tiny_province(tmp_path: Path):
+    from bench.province_bench import measured, start_province_portal
+
+    sites_file, db = tmp_path / "province.toml", tmp_path / "province.db"
+    portal, proxy = start_province_portal(4, 2, sites_file, "--news", "5", "--no-latency")
+    try:
+        run = measured(sites_file, db, proxy, 4, 2)
+    finally:
+        portal.terminate()
+        portal.wait(timeout=30)
+    assert run.sites == 4 and run.requests >= 4 * 6
+    assert run.busiest_host_requests < run.requests and run.ideal_seconds > 0
+    assert 0.8 < run.ratio < 3 and run.rss_mb > 0

@@ -33,10 +33,14 @@ def test_readme_shows_the_make_targets():
 
 
 def test_simulated_sites_match_the_real_config():
+    """The hand-written rows the simulated portal shares with the real config are equal
+    (dg-zjj is also a disabled catalogue row there: the fixture enables it on purpose)."""
     real = load_sites().sites
-    for slug, site in load_sites(PORTAL_SITES).sites.items():
-        if slug in real:
-            assert site == real[slug], slug
+    portal = load_sites(PORTAL_SITES).sites
+    shared = [slug for slug in portal if slug in real and real[slug].enabled]
+    assert len(shared) >= 4
+    for slug in shared:
+        assert portal[slug] == real[slug], slug
     ucap = load_sites(REPO / "tests" / "ucap_portal" / "sites.toml").sites
     assert set(ucap) == {s for s, site in real.items() if site.platform == "ucap"}
     for slug, site in ucap.items():

@@ -4,6 +4,14 @@ import pytest
 
 from archive.sites import SiteConfigError, load_sites
 
+# The slugs of the hand-written rows: archive rows, fixtures and tests name them; never renamed.
+HAND_WRITTEN = (
+    "dg-fenggang", "dg-qingxi", "dg-hengli", "dg-dalingshan", "dg-shijie", "dg-chashan",
+    "dg-xiegang", "dg-changping", "dg-daojiao", "dg-guancheng", "dg-qishi", "dg-dalang",
+    "dg-shatian", "dg-hongmei", "dg-shipai", "dg-nancheng", "dg-qiaotou", "dg-huangjiang",
+    "dg-zhangmutou", "dg-dongkeng", "dg-gaobu", "dg-dongcheng", "dg-liaobu", "dg-changan",
+    "huadu-shiling", "huadu-chini", "huadu-kgsx", "huadu-wglt")
+
 
 def test_real_config_loads_with_the_corpus_sites():
     config = load_sites()
@@ -11,7 +19,7 @@ def test_real_config_loads_with_the_corpus_sites():
         assert slug in config.sites
     assert config.sites["dg-fenggang"].entry_urls == (
         "http://www.dg.gov.cn/fg/", "http://www.dg.gov.cn/zwgk/zfxxgkml/fgz/zfxxgkgzndbg/")
-    assert len([s for s in config.sites if s.startswith("dg-")]) == 24
+    assert set(HAND_WRITTEN) <= set(config.sites)
     assert config.crawler.download_delay >= 1.0
     assert "http" in config.crawler.user_agent
 

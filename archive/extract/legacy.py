@@ -13,8 +13,10 @@ Example::
 
 from __future__ import annotations
 
+import atexit
 import io
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -105,9 +107,43 @@ def libreoffice_docx(data: bytes, fmt: str, limits: Limits) -> Document:
                         tool_version=tool_version(limits.soffice_cmd), fmt=fmt)
 
 
+PROFILE_PREFIX = "gkarchive-soffice-"
+
+
+def _profile_path(pid: int) -> Path:
+    return Path(tempfile.gettempdir()) / f"{PROFILE_PREFIX}{os.getuid()}-{pid}"
+
+
 def _profile_dir() -> str:
     """One LibreOffice profile per worker process: a profile cannot be shared between
-    concurrent instances, and creating a fresh one costs about a second per conversion."""
-    path = Path(tempfile.gettempdir()) / f"gkarchive-soffice-{os.getuid()}-{os.getpid()}"
-    path.mkdir(mode=0o700, exist_ok=True)
+    concurrent instances, and creating a fresh one costs about a second per conversion.
+    It is removed when the process exits (about 0.5 MB each); a worker that was killed
+    leaves its profile to :func:`sweep_profiles`."""
+    path = _profile_path(os.getpid())
+    if not path.exists():
+        path.mkdir(mode=0o700, exist_ok=True)
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
     return str(path)
+
+
+def sweep_profiles() -> int:
+    """Remove the LibreOffice profiles of this user's processes that no longer run (workers
+    killed by a timeout or a signal); returns how many were removed."""
+    removed = 0
+    for path in Path(tempfile.gettempdir()).glob(f"{PROFILE_PREFIX}{os.getuid()}-*"):
+        pid = path.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

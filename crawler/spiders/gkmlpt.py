@@ -35,6 +35,7 @@ class GkmlptSiteState(SiteState):
     base: str | None = None  # {P}/gkmlpt/ of the site, from its shell
     site_list_floor: int | None = None  # the smallest post id api/all/0 showed
     discovery: DiscoveryState = field(default_factory=DiscoveryState)
+    shells: int = 0  # shells whose window._CONFIG was read (0 after a redesign: an alarm)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class GkmlptSpider(ReportSourcesMixin, PlatformSpider):
             return
         state = self.state[site]
         state.base = state.base or base
+        state.shells += 1
         wanted = entry_category or self.configs[site].report_category
         categories = {wanted} if wanted else {c.id for c in gkmlpt.find_report_categories(shell.tree)}
         state.report_categories |= categories
