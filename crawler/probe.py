@@ -21,7 +21,7 @@ import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive.probe import ProbeResult, ProbeState, record_probe, probe_summary
-from crawler import gkmlpt
+from crawler.platforms import gkmlpt
 from crawler.session import ArchiveSession
 
 SEEN_STATUSES = [400, 403, 404, 410, 412, 500, 502, 503, 521]

@@ -26,8 +26,8 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 1
 SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 # A small jitter (2.0 s ± 10 %). Scrapy draws the delay again each time it looks at a slot
 # and waits until a draw falls below the time already waited, so a wide jitter lengthens
-# every gap: ±50 % makes a 2 s delay about 2.3 s on average (docs/benchmarks.md, "A
-# simulated province").
+# the gaps: by that rule ±50 % makes a 2 s delay about 2.3 s on average (docs/benchmarks.md,
+# "A simulated province").
 DOWNLOAD_DELAY = 2.0
 DOWNLOAD_DELAY_JITTER = 0.1
 AUTOTHROTTLE_ENABLED = True
