@@ -3,8 +3,9 @@ pages that list other bodies and from the archive's unassigned reports.
 
 A dispatcher hands each fetched page to the first registered :class:`Discoverer` whose
 ``matches`` accepts it. Built in: :class:`GuidePage` (a gkmlpt ``guide``/``mguide`` page: the
-body itself and the gkmlpt catalogues it links to) and :class:`BodyList` (a city's list of
-departments and towns: links whose text names a body). Other page kinds plug in with
+body itself and the gkmlpt catalogues it links to), :class:`BodyList` (a city's list of
+departments and towns: links whose text names a body) and :class:`UcapDirectory` (a UCAP
+disclosure directory: each unit's 年度报告 column, as a ``platform = "ucap"`` row). Other page kinds plug in with
 :func:`register` (the UCAP directory of ``ucap-platform.md`` is one)::
 
     class UcapDirectory:
@@ -50,6 +51,8 @@ class Proposal:
     found_at: str  # the page (or column) it was found on
     found_by: str  # the discoverer's name
     evidence: str = ""
+    entry_url: str | None = None  # the proposed entry URL, when the discoverer knows it
+    rendered: str | None = None  # the whole config row, when the platform writes its own (UCAP)
 
     def row(self) -> CatalogueRow:
         level = next((lvl for suffix, lvl in (("镇人民政府", "镇"), ("街道办事处", "街道"),
@@ -61,6 +64,8 @@ class Proposal:
                             categories_seen="", confidence="B", source=self.found_at)
 
     def toml(self) -> str:
+        if self.rendered:
+            return self.rendered + "\n"
         site = site_from_row(self.row())
         site.enabled = False
         site.notes = f"found by {self.found_by} on {self.found_at}" + \
@@ -148,6 +153,34 @@ class BodyList:
         return found
 
 
+class UcapDirectory:
+    """A UCAP (开普云) disclosure directory (``https://gzjkq.ganzhou.gov.cn/jkqxxgk/``): every
+    unit link is followed to the unit's 年度报告 column (``crawler.ucap_discovery``), which
+    reads the unit pages with ``fetch(url) -> (status, text)``; each column is a ``ucap`` row."""
+
+    name = "ucap-directory"
+
+    def __init__(self, fetch):
+        self.fetch = fetch
+
+    def matches(self, url: str, page: str) -> bool:
+        return bool(re.search(r"""<meta\s+name=["']SiteIDCode["']""", page)) and (
+            "xxgk.shtml?code=" in page or "年度报告" in page)
+
+    def discover(self, url: str, page: str) -> list[Proposal]:
+        from crawler.ucap_discovery import discover_ucap_units
+
+        fetched = {url: (200, page)}  # the directory itself was fetched by the crawler
+
+        def fetch(target: str) -> tuple[int, str]:
+            return fetched.pop(target) if target in fetched else self.fetch(target)
+
+        return [Proposal(row.name, None, url, self.name,
+                         f"{row.unit}: list template {row.template}, found by {row.found_by}",
+                         entry_url=row.entry_url, rendered=row.to_toml())
+                for row in discover_ucap_units(url, fetch)]
+
+
 DISCOVERERS: list[Discoverer] = [GuidePage(), BodyList()]
 
 
@@ -192,14 +225,15 @@ def discover_unassigned(db) -> list[Proposal]:
 def new_proposals(proposals: list[Proposal], config: SitesFile) -> list[Proposal]:
     """Proposals for bodies the config does not have (by name or by gkmlpt base), once each."""
     names = {site.name for site in config.sites.values()}
+    entries = {url for site in config.sites.values() for url in site.entry_urls}
     bases = {gkmlpt_site_base(url).split("://", 1)[1] for site in config.sites.values()
              for url in site.entry_urls if gkmlpt_site_base(url)}
     kept: dict[str, Proposal] = {}
     for proposal in proposals:
         base = proposal.base.split("://", 1)[1] if proposal.base else None
-        if proposal.name in names or (base and base in bases):
+        if proposal.name in names or (base and base in bases) or proposal.entry_url in entries:
             continue
-        kept.setdefault(base or proposal.name, proposal)
+        kept.setdefault(proposal.entry_url or base or proposal.name, proposal)
     return list(kept.values())
 
 
@@ -230,10 +264,19 @@ def run_discover(options: DiscoverOptions) -> dict:
 
     config = load_sites(options.sites_file)
     fetched = fetch_pages(options) if options.urls else []
-    pages = [discover_page(url, text, error=error) for url, text, error in fetched]
+    discoverers = [ucap_directory(options)] + DISCOVERERS
+    pages = [discover_page(url, text, discoverers, error) for url, text, error in fetched]
     unassigned = discover_unassigned(open_db(options.db)) if Path(options.db).exists() else []
     every = [p for page in pages for p in page.proposals] + unassigned
     return {"pages": pages, "unassigned": unassigned, "proposals": new_proposals(every, config)}
+
+
+def ucap_directory(options: DiscoverOptions) -> UcapDirectory:
+    """The UCAP directory page kind, reading unit pages politely through ``options.proxy``."""
+    from crawler.ucap_discovery import polite_fetcher
+
+    delay = 1.0 if options.delay is None else options.delay
+    return UcapDirectory(polite_fetcher(proxy=options.proxy, delay=delay))
 
 
 def fetch_pages(options: DiscoverOptions) -> list[tuple[str, str | None, str]]:

@@ -412,6 +412,8 @@ def m009_list_templates(db) -> None:
             at TEXT NOT NULL,
             PRIMARY KEY (site, column_url)
         )
+        """
+    )
 
 
 CHECK_COUNT_COLUMNS = ("hard_checks_failed", "source_anomalies", "soft_checks_failed")
@@ -474,6 +476,9 @@ def m008_check_counts_split(db) -> None:
         FROM reports r JOIN sites s ON s.slug = r.site
         """
     )
+
+
+@MIGRATIONS()
 def m007_site_health_and_probes(db) -> None:
     """Per site and run, what the crawl saw (for health and alarms); every probe of a site."""
     _execute_script(

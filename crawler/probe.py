@@ -21,8 +21,10 @@ import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive.probe import ProbeResult, ProbeState, record_probe, probe_summary
+from crawler.fetch import META_KEY, FetchMeta, Outcome
 from crawler.platforms import gkmlpt
 from crawler.session import ArchiveSession
+from crawler.spiders.base import fetch_of
 
 SEEN_STATUSES = [400, 403, 404, 410, 412, 500, 502, 503, 521]
 _SEARCH_RE = re.compile(r"""\bSEARCH_JSONP_URL\s*:\s*['"]([^'"]+)""")
@@ -90,10 +92,11 @@ class ProbeSpider(scrapy.Spider):
         config = self.configs[site]
         if config.http_only and url.startswith("https://"):
             url = "http://" + url[len("https://"):]
-        meta = {"site": site, "kind": kind, "dont_obey_robotstxt": not config.obey_robots,
-                "handle_httpstatus_list": SEEN_STATUSES}
+        fetch = FetchMeta(site=site, kind=kind)
         if referer is not None:
-            meta.update(referer_fetch_id=referer.meta.get("fetch_id"), referer_url=referer.url)
+            fetch.referer_fetch_id, fetch.referer_url = fetch_of(referer).fetch_id, referer.url
+        meta = {META_KEY: fetch, "dont_obey_robotstxt": not config.obey_robots,
+                "handle_httpstatus_list": SEEN_STATUSES}
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
                               dont_filter=True)
 
@@ -112,7 +115,7 @@ class ProbeSpider(scrapy.Spider):
             yield request
 
     def parse_entry(self, response):
-        site = response.meta["site"]
+        site = fetch_of(response).site
         early = self._http_state(response)
         if early is not None:
             yield from self._done(early)
@@ -133,7 +136,7 @@ class ProbeSpider(scrapy.Spider):
         yield from self._done(early or self._shell_result(response))
 
     def _http_state(self, response) -> ProbeResult | None:
-        if response.meta.get("fetch_outcome") == "challenge":
+        if fetch_of(response).outcome is Outcome.CHALLENGE:
             return self._result(response, ProbeState.CHALLENGED,
                                 f"HTTP {response.status} JavaScript challenge page")
         if response.status in (404, 410):
@@ -143,13 +146,13 @@ class ProbeSpider(scrapy.Spider):
         return None
 
     def _result(self, response, state: ProbeState, detail: str, **fields) -> ProbeResult:
-        site = response.meta["site"]
-        return ProbeResult(site, state, url=self.configs[site].entry_urls[0], final_url=response.url,
-                           http_status=response.status, detail=detail,
-                           fetch_id=response.meta.get("fetch_id"), **fields)
+        fetch = fetch_of(response)
+        return ProbeResult(fetch.site, state, url=self.configs[fetch.site].entry_urls[0],
+                           final_url=response.url, http_status=response.status, detail=detail,
+                           fetch_id=fetch.fetch_id, **fields)
 
     def _shell_result(self, response) -> ProbeResult:
-        site = response.meta["site"]
+        site = fetch_of(response).site
         config = self.configs[site]
         try:
             shell = gkmlpt.parse_shell_config(response.text)
@@ -174,22 +177,22 @@ class ProbeSpider(scrapy.Spider):
 
     def on_error(self, failure):
         request = failure.request
-        site = request.meta["site"]
+        site = fetch_of(request).site
         state, detail = failure_state(failure)
         final = request.url
         if state is ProbeState.REFUSED and request.meta.get("redirect_urls"):
             state, detail = ProbeState.MOVED, f"redirected off the allowed hosts to {final}"
         yield from self._done(ProbeResult(site, state, url=self.configs[site].entry_urls[0],
                                           final_url=final, detail=detail,
-                                          fetch_id=request.meta.get("fetch_id")))
+                                          fetch_id=fetch_of(request).fetch_id))
 
 
 def failure_state(failure) -> tuple[ProbeState, str]:
     """The state a failed request leaves a site in, with the reason."""
-    meta = failure.request.meta
+    fetch = fetch_of(failure.request)
     message = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-    if "gk_refused" in meta:
-        return ProbeState.REFUSED, meta["gk_refused"]
+    if fetch.outcome is Outcome.REFUSED:
+        return ProbeState.REFUSED, fetch.error or message
     if failure.check(HttpError):
         return ProbeState.HTTP_ERROR, message
     text = repr(failure.value) + message
@@ -262,7 +265,7 @@ class PageSpider(scrapy.Spider):
     async def start(self):
         for url in self.urls:
             yield scrapy.Request(url, callback=self.keep, errback=self.failed, dont_filter=True,
-                                 meta={"site": DISCOVER_SITE, "kind": "discover"})
+                                 meta={META_KEY: FetchMeta(site=DISCOVER_SITE, kind="discover")})
 
     def keep(self, response):
         text = response.text if hasattr(response, "text") else None

@@ -52,7 +52,9 @@ class ProposedSite:
         q = lambda s: json.dumps(s, ensure_ascii=False)  # noqa: E731  TOML basic strings
         return "\n".join([
             f"[sites.{self.slug}]", 'platform = "ucap"', f"name = {q(self.name)}",
-            f"region = {q(self.region)}", f"entry_urls = [{q(self.entry_url)}]",
+            # region and group are the directory's site name: review them against the config
+            f"region = {q(self.region)}", f"group = {q(self.region)}",
+            f"entry_urls = [{q(self.entry_url)}]",
             f"allowed_hosts = [{', '.join(q(h) for h in self.allowed_hosts)}]",
             f"notes = {q(f'{self.unit}: list template {self.template}, found by {self.found_by}')}",
         ])

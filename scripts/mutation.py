@@ -56,11 +56,11 @@ class Target:
         return self.path.removesuffix(".py").rstrip("/").replace("/", ".")
 
 
-# The one list of what is mutated: edit here when a module moves (e.g. crawler/platforms/).
+# The one list of what is mutated: edit here when a module moves.
 TARGETS = (
     Target("selection", "crawler/selection.py",
            ("tests/test_platform_parsing.py", "tests/test_selection.py")),
-    Target("gkmlpt", "crawler/gkmlpt.py",
+    Target("gkmlpt", "crawler/platforms/gkmlpt.py",
            ("tests/test_platform_parsing.py", "tests/test_gkmlpt_parsing.py")),
     Target("report", "archive/report/",
            ("tests/test_report_golden.py", "tests/test_report_checks.py",
@@ -85,22 +85,22 @@ EQUIVALENT: dict[str, str] = {
     "crawler.selection.x__squash__mutmut_10": _NO_TEXT,
     "crawler.selection.x_year_from_body__mutmut_4": _NO_TEXT,
     "crawler.selection.x_year_from_title__mutmut_5": _NO_TEXT,
-    "crawler.gkmlpt.x__inner_html__mutmut_11": "lxml reads the encoding name case-insensitively: "
+    "crawler.platforms.gkmlpt.x__inner_html__mutmut_11": "lxml reads the encoding name case-insensitively: "
         "`tostring(..., encoding=\"UNICODE\")` returns the same str",
-    "crawler.gkmlpt.x_body_attachment_links__mutmut_10": "the default of `link.get(\"href\", …)` is "
+    "crawler.platforms.gkmlpt.x_body_attachment_links__mutmut_10": "the default of `link.get(\"href\", …)` is "
         "never used: the XPath `//a[@href]` only yields links that have an href",
-    "crawler.gkmlpt.x_body_attachment_links__mutmut_12": "as _10: the href default is never used",
-    "crawler.gkmlpt.x_body_attachment_links__mutmut_15": "as _10: the href default is never used",
-    "crawler.gkmlpt.x_body_attachment_links__mutmut_23": "a missing class defaults to \"XXXX\" "
+    "crawler.platforms.gkmlpt.x_body_attachment_links__mutmut_12": "as _10: the href default is never used",
+    "crawler.platforms.gkmlpt.x_body_attachment_links__mutmut_15": "as _10: the href default is never used",
+    "crawler.platforms.gkmlpt.x_body_attachment_links__mutmut_23": "a missing class defaults to \"XXXX\" "
         "instead of \"\": neither contains `nfw-cms-attachment`",
-    "crawler.gkmlpt.x_find_report_categories__mutmut_11": "`\"公开\" in name + \"年报\"` equals "
+    "crawler.platforms.gkmlpt.x_find_report_categories__mutmut_11": "`\"公开\" in name + \"年报\"` equals "
         "`\"公开\" in name`: no suffix here contains 公 or 开, so none can complete a match; "
         "\"XX年报XX\" behaves the same",
-    "crawler.gkmlpt.x_parse_detail_page__mutmut_82": "`meta.get(\"ArticleTitle\", None)` instead "
+    "crawler.platforms.gkmlpt.x_parse_detail_page__mutmut_82": "`meta.get(\"ArticleTitle\", None)` instead "
         "of `\"\"`: both are falsy in `title or … or _first_text(…)`",
-    "crawler.gkmlpt.x_parse_detail_page__mutmut_84": "as _82: a missing ArticleTitle is falsy "
+    "crawler.platforms.gkmlpt.x_parse_detail_page__mutmut_84": "as _82: a missing ArticleTitle is falsy "
         "either way",
-    "crawler.gkmlpt.x_find_gkmlpt_link__mutmut_11": "killed by the strict xfail "
+    "crawler.platforms.gkmlpt.x_find_gkmlpt_link__mutmut_11": "killed by the strict xfail "
         "test_an_href_with_trailing_whitespace_still_links_the_catalogue once the code is fixed; "
         "today the mutant (strip all whitespace) differs only for an href ending in whitespace, "
         "which the code wrongly rejects (reported)",

@@ -5,6 +5,7 @@ import sqlite3
 import subprocess
 import tomllib
 
+from archive.db import open_db
 from archive.discover import Proposal, discover_page, names_a_body
 from tests.crawl_support import GKARCHIVE, PORTAL_SITES, REPO
 from tests.portal import Portal
@@ -72,10 +73,9 @@ def test_unassigned_reports_become_proposals_and_their_absence_is_fine(tmp_path)
     with Portal() as portal:
         none = discover(portal.url, db)
         assert none.returncode == 0 and "0 new sites" in none.stdout, none.stderr
-        with sqlite3.connect(db) as conn:  # the table of migration m006 (issue 13)
-            conn.execute("CREATE TABLE unassigned_reports (url TEXT PRIMARY KEY, body TEXT NOT "
-                         "NULL, title TEXT NOT NULL, year INTEGER, column_url TEXT NOT NULL, "
-                         "seen_by_site TEXT NOT NULL, first_run INTEGER, last_run INTEGER)")
+        open_db(db).conn.close()  # an archive at the current schema (m006 included)
+        with sqlite3.connect(db) as conn:  # the table of migration m006, as a crawl fills it
+            conn.execute("PRAGMA foreign_keys = OFF")  # runs 1 and 1 stand for real runs
             column = "https://www.huadu.gov.cn/xxgk/xxgkml/xxgknb/gzj/"
             rows = [(f"{column}content/post_{n}.html", body, f"{body}{year}年政府信息公开工作年度报告",
                      year, column, "huadu-shiling", 1, 1)
@@ -110,3 +110,26 @@ def test_page_kinds_are_pluggable():
     assert discover_page("https://www.ganzhou.gov.cn/other", "<p>x</p>",
                          [FakeDirectory()]).kind is None
     assert names_a_body("东莞市教育局") and not names_a_body("政务公开") and not names_a_body("首页")
+
+
+UCAP_DIRECTORY = "https://gzjkq.ganzhou.gov.cn/jkqxxgk/"
+
+
+def test_a_ucap_directory_proposes_each_units_report_column(tmp_path):
+    """The directory page is fetched by the crawler, its unit pages politely through the same
+    proxy; each unit with a 年度报告 column is a ucap row, and configured columns are not new."""
+    from tests.ucap_portal import UcapPortal
+
+    with UcapPortal() as portal:
+        result = discover(portal.url, tmp_path / "a.db", UCAP_DIRECTORY)
+        known = discover(portal.url, tmp_path / "b.db", UCAP_DIRECTORY,
+                         sites=REPO / "tests" / "ucap_portal" / "sites.toml")
+    assert result.returncode == 0, result.stderr[-3000:]
+    sites = proposed(result.stdout)
+    assert {tuple(s["entry_urls"]) for s in sites.values()} == {
+        (UCAP_DIRECTORY + "c110595/",), (UCAP_DIRECTORY + "c110022/",),
+        (UCAP_DIRECTORY + "c110040/",)}, result.stdout
+    assert {s["platform"] for s in sites.values()} == {"ucap"}
+    assert "ucap-directory, 3 bodies" in result.stdout
+    assert known.returncode == 0, known.stderr[-3000:]
+    assert proposed(known.stdout) == {} and "0 new sites proposed" in known.stdout

@@ -1,4 +1,4 @@
-"""The gkmlpt platform parsers (``crawler.gkmlpt``) edge by edge: URLs, shell config, TREE,
+"""The gkmlpt platform parsers (``crawler.platforms.gkmlpt``) edge by edge: URLs, shell config, TREE,
 list pages, detail pages and the attachment union. Pure functions on hand-written strings;
 ``test_platform_parsing.py`` has the spec-shaped examples, the crawl tests the real pages.
 """
@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from crawler import gkmlpt
-from crawler.gkmlpt import AttachmentRef, PlatformError
+from crawler.platforms import gkmlpt
+from crawler.platforms.gkmlpt import AttachmentRef, PlatformError
 
 BASE = "https://www.huadu.gov.cn/gzhdslz/gkmlpt/content/1/1/post_1.html"
 

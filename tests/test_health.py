@@ -33,9 +33,10 @@ def test_three_nights_one_site_goes_silent_one_changes_shape(tmp_path):
     assert second.returncode == 1 and third.returncode == 1
     night2 = json.loads((tmp_path / "night2.json").read_text())
     alarms = {(a["site"], a["kind"]) for a in night2["alarms"]}
-    assert alarms == {("dg-zjj", "silent"), ("huadu-chini", "silent"), ("huadu-chini", "shape")}
+    # huadu-chini's reports are still found in Huadu's shared report column: not silent.
+    assert alarms == {("dg-zjj", "silent"), ("huadu-chini", "shape")}
     shape = [a["message"] for a in night2["alarms"] if a["kind"] == "shape"]
-    assert any("window._CONFIG" in m for m in shape) and any("no articles" in m for m in shape)
+    assert any("window._CONFIG" in m for m in shape)
     assert "ALARM dg-zjj: silent" in second.stdout
     night3 = json.loads((tmp_path / "night3.json").read_text())
     assert night3["alarms"] == []  # raised once; the streak tells the rest
