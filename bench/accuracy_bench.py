@@ -79,7 +79,8 @@ def accuracy_markdown(layouts: dict, failures: list, corpus: list, fixtures: lis
         "run per pair: a blank plan (none; the five 法人或其他组织 columns; two applicant "
         "columns; every row total; a few cells anywhere), blanks printed empty or as `—`, `/`, "
         "`无` (plain text can only print a dash), full-width digits, thousands separators, "
-        "signs, decimals and a title variant (no 工作, 政务公开工作年度报告, 2021年度…年报, two "
+        "signs, decimals, label drift (2019 labels under 2021 columns, half-width brackets, "
+        "`1、`) and a title variant (no 工作, 政务公开工作年度报告, 2021年度…年报, two "
         "lines, only in the page's metadata). Each file goes through the real extractor and "
         "parser. A pair is exact when every cell, the title, year and agency are right.", "",
         "| layout | what it prints | pairs | exact | cells right | of | % |",

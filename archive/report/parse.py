@@ -31,7 +31,7 @@ from archive.report.tables import (
 )
 from archive.report.text import text_lines
 
-PARSER_VERSION = "1.0.0"
+PARSER_VERSION = "1.1.0"  # 1.1.0: tables read by structure (headers, layout columns, short rows)
 TABLE_SECTION = {"t2": 2, "t3": 3, "t4": 4}
 KNOWN = (Template.T2019, Template.T2021)
 
