@@ -15,16 +15,11 @@ the leases still held.
 
 from __future__ import annotations
 
-import logging
-
 from scrapy import signals
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from crawler.distributed.frontier import Frontier, RunKeys
-
-logger = logging.getLogger(__name__)
-
 
 class LeasedScheduler(Scheduler):
     @classmethod
