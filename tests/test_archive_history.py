@@ -70,7 +70,7 @@ def test_three_nights_new_changed_removed_then_unchanged(tmp_path):
     assert one(db, "SELECT count(*) FROM reports WHERE site = 'dg-fenggang' AND year = 2019") == 1
     # night 3: nothing changed: no detail page, no attachment byte, no new blob
     assert rows(db, "SELECT DISTINCT kind FROM fetches WHERE run_id = 3 ORDER BY kind") == \
-        [("entry",), ("list",), ("robots",), ("shell",)]
+        [("column",), ("entry",), ("list",), ("robots",), ("shell",)]  # no search nightly
     assert one(db, "SELECT count(*) FROM blobs WHERE first_run = 3") == 0
     assert one(db, "SELECT count(*) FROM fetches WHERE run_id = 3 AND new_blob = 1") == 0
     assert one(db, "SELECT count(*) FROM blobs") > blobs_first

@@ -71,5 +71,6 @@ def test_a_url_that_fails_forever_costs_bounded_attempts_and_one_error(tmp_path)
         errors = conn.execute("SELECT url, kind, count(*) FROM errors GROUP BY url, kind").fetchall()
         run = conn.execute("SELECT status FROM runs").fetchone()[0]
     assert outcomes == {"network_error"} and set(per_url.values()) == {MAX_ATTEMPTS}
-    assert errors == [("http://www.dg.gov.cn/fg/", "network_error", 1)]
+    assert errors == [("http://www.dg.gov.cn/fg/", "network_error", 1),  # both entry URLs
+                      ("http://www.dg.gov.cn/zwgk/zfxxgkml/fgz/zfxxgkgzndbg/", "network_error", 1)]
     assert run == "finished" and archived(db).posts == {}
