@@ -63,6 +63,24 @@ OBSERVED = {
                    "!= json_extract(CAST(b.content AS TEXT), '$.classify.post_count')",
     "hostile_links": "SELECT count(*) FROM errors WHERE kind = 'refused'",
     "gzip_bomb": "SELECT count(*) FROM errors WHERE kind = 'too_large'",
+    "list_window": "SELECT count(*) FROM fetches f JOIN blobs b USING (sha256) "
+                   "WHERE f.kind = 'list' AND json_valid(CAST(b.content AS TEXT)) "
+                   "AND json_extract(CAST(b.content AS TEXT), '$.total') + 50 "
+                   "< json_extract(CAST(b.content AS TEXT), '$.classify.post_count')",
+    "no_total": "SELECT count(*) FROM fetches f JOIN blobs b USING (sha256) "
+                "WHERE f.kind = 'list' AND f.status = 200 AND json_valid(CAST(b.content AS TEXT)) "
+                "AND json_type(CAST(b.content AS TEXT), '$.total') IS NULL",
+    "deep_category": "SELECT count(*) FROM fetches WHERE kind = 'list' "
+                     "AND url LIKE '%/dgqxz/gkmlpt/api/all/0?page=4%' AND status = 200",
+    "html_doc": "SELECT count(*) FROM fetches f JOIN blobs b USING (sha256) "
+                "WHERE f.kind = 'attachment' AND f.url LIKE '%.doc' "
+                "AND lower(CAST(substr(b.content, 1, 300) AS TEXT)) LIKE '%<html%'",
+    "portal_columns": "SELECT count(*) FROM unassigned_reports",
+    "column_markup_b": "SELECT count(*) FROM fetches f JOIN blobs b USING (sha256) "
+                       "WHERE f.kind = 'column' AND CAST(b.content AS TEXT) LIKE '%list-table%'",
+    "list_fails": "SELECT count(*) FROM errors WHERE url LIKE '%/dgqxz/gkmlpt/api/all/0?page=1%'",
+    "bare_category_name": "SELECT count(*) FROM posts "
+                          "WHERE title = '东莞市住房和城乡建设局2023年度报告'",
     "waf_cookie": "SELECT count(*) FROM fetches WHERE outcome = 'challenge' AND status = 412 AND url LIKE 'http://www.dg.gov.cn/%'",
     "js_challenge": "SELECT count(*) FROM fetches WHERE outcome = 'challenge' AND status = 521 AND url LIKE 'https://www.huadu.gov.cn/%'",
     "tls_p256": "SELECT count(*) FROM fetches WHERE outcome = 'network_error' AND error LIKE '%SSL%' AND url LIKE 'https://zjj.%'",
@@ -107,6 +125,32 @@ def _attachments_dripped(conn, portal, log) -> bool:
     return any(r.status == 200 and "/attachment/" in r.url and r.seconds >= 1.0 for r in log)
 
 
+def _articles(conn):
+    """Every article of every list page the crawl read."""
+    for (text,) in conn.execute("SELECT CAST(b.content AS TEXT) FROM fetches f JOIN blobs b "
+                                "USING (sha256) WHERE f.kind = 'list' AND f.status = 200"):
+        try:
+            yield from json.loads(text).get("articles") or []
+        except (ValueError, AttributeError):
+            continue
+
+
+def _article_urls(conn) -> list[str]:
+    return [str(a.get("url") or "") for a in _articles(conn)]
+
+
+def _anchor_without_href(conn, portal, log) -> bool:
+    """A detail page whose body has an attachment anchor with an empty or no href."""
+    from crawler.platforms.gkmlpt import parse_detail_page
+
+    for (text,) in conn.execute("SELECT CAST(b.content AS TEXT) FROM fetches f JOIN blobs b "
+                                "USING (sha256) WHERE f.kind = 'detail' AND f.status = 200"):
+        body = parse_detail_page(text).content_html
+        if re.search(r'<a\b(?![^>]*\bhref="[^"]+")[^>]*attachment-id', body):
+            return True
+    return False
+
+
 WRONG_SID_URL = "http://www.dg.gov.cn/dgfgz/gkmlpt/api/all/0?page=1&sid=1"
 
 
@@ -127,6 +171,14 @@ EVIDENCE = {
     # no_sid changes only the answer to a wrong sid, which the crawler never sends: a probe
     # through the running portal shows it acting (the plain portal answers it 404).
     "no_sid": lambda conn, portal, log: _get_via(portal, WRONG_SID_URL) == 200,
+    "jump_entries": lambda conn, portal, log: any(a.get("type") == "url" for a in _articles(conn)),
+    "http_links": lambda conn, portal, log: any(u.startswith("http://www.huadu.gov.cn/")
+                                                for u in _article_urls(conn)),
+    "link_decor": lambda conn, portal, log: any("jump=true" in u or "#" in u
+                                                for u in _article_urls(conn)),
+    "bare_host": lambda conn, portal, log: any(re.match(r"https?://(dg|huadu)\.gov\.cn/", u)
+                                               for u in _article_urls(conn)),
+    "empty_href": _anchor_without_href,
 }
 
 

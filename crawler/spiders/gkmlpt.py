@@ -36,6 +36,7 @@ class GkmlptSiteState(SiteState):
     site_list_floor: int | None = None  # the smallest post id api/all/0 showed
     discovery: DiscoveryState = field(default_factory=DiscoveryState)
     shells: int = 0  # shells whose window._CONFIG was read (0 after a redesign: an alarm)
+    list_ids: dict[int, set[str]] = field(default_factory=dict)  # classify → ids it listed
 
 
 @dataclass(frozen=True)
@@ -134,23 +135,25 @@ class GkmlptSpider(ReportSourcesMixin, PlatformSpider):
                 self.list_failed(site)
                 yield ErrorItem(site, response.url, "bad_list", str(exc), fetch.fetch_id)
             return
-        new_posts = 0
+        new_posts = 0  # ids new to this list (another list may have shown them first)
         state = self.state[site]
+        in_this_list = state.list_ids.setdefault(cursor.classify, set())
         for article in listing.articles:
             post_id = str(article["id"])
+            if post_id in in_this_list:
+                continue
+            in_this_list.add(post_id)
+            new_posts += 1
             if post_id in state.jumps:
                 continue
             if gkmlpt.is_jump_entry(article):  # a link elsewhere, never a post of this site
                 state.jumps.add(post_id)
-                new_posts += 1
                 continue
-            post = self.listed(site, article, cursor.classify, response.url)
-            if not self.first_sighting(site, post.post_id):
-                continue
-            new_posts += 1
             if cursor.classify == 0 and post_id.isdigit():
                 state.site_list_floor = min(int(post_id), state.site_list_floor or int(post_id))
-            yield from self.listed_post(post, response)
+            post = self.listed(site, article, cursor.classify, response.url)
+            if self.first_sighting(site, post.post_id):
+                yield from self.listed_post(post, response)
         # The end: offset + len >= total, an empty page (or 404, above); a page with no new
         # post id is the guard for hosts whose total is missing or wrong.
         if new_posts and not listing.is_last(cursor.page) and cursor.page < MAX_LIST_PAGES:
