@@ -27,7 +27,7 @@ KILL_POINTS = [
     ("paging the lists", "SELECT count(*) FROM fetches WHERE kind = 'list' AND run_id = {run}"),
     ("fetching detail pages", "SELECT count(*) FROM fetches WHERE kind = 'detail' AND run_id = {run}"),
     ("downloading attachments", "SELECT count(*) FROM fetches WHERE kind = 'attachment' AND run_id = {run}"),
-    ("amid the writes", "SELECT count(*) >= 12 FROM fetches WHERE run_id = {run}"),
+    ("amid the writes", "SELECT count(*) >= 6 FROM fetches WHERE run_id = {run}"),
 ]
 REPORT_COLUMNS = ("site, year, post_id, source_sha256, source_name, template, cells_found, "
                   "cells_missing, hard_checks_failed, source_anomalies, soft_checks_failed")

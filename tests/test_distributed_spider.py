@@ -31,5 +31,6 @@ def test_report_categories_found_by_one_worker_reach_another():
     middleware.process_spider_input(HtmlResponse(request.url, body=b"{}", request=request))
     assert list_worker.state["dg-fenggang"].report_categories == {2680}
     listed = list_worker.listed("dg-fenggang", {"id": 1, "title": "凤岗镇年度报告",
-                                                "classify_main": 2680}, 0)
+                                                "classify_main": 2680}, 0,
+                                 "http://www.dg.gov.cn/dgfgz/gkmlpt/api/all/0?page=1")
     assert listed.in_report_category

@@ -88,9 +88,6 @@ def test_agency_of(title, agency):
     assert agency_of(title) == agency
 
 
-@pytest.mark.xfail(strict=True, reason="parser bug (reported to the lead; issue-11 owns the parser): "
-                   "agency_of drops the year '2020年' before stripping a leading '年度', so a "
-                   "title '2020年度凤岗镇…' gives the agency '度凤岗镇'")
 def test_agency_after_a_year_with_du():
     assert agency_of("2020年度凤岗镇政府信息公开工作年度报告") == "凤岗镇"
 

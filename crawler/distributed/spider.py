@@ -67,8 +67,11 @@ class WorkerSpiderMixin:
 
 
 def platform_state(state: SiteState) -> dict:
-    return {f.name: getattr(state, f.name) for f in dataclasses.fields(state)
-            if f.name not in _BASE_FIELDS}
+    """The platform's state fields that the next page of a site needs (``CARRIED`` of the
+    state class, else every field beyond the base's), those that hold something."""
+    names = getattr(type(state), "CARRIED", None) or [
+        f.name for f in dataclasses.fields(state) if f.name not in _BASE_FIELDS]
+    return {name: value for name in names if (value := getattr(state, name))}
 
 
 def worker_spider(spidercls, custom_settings: dict | None = None):

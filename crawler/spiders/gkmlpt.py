@@ -30,6 +30,10 @@ MAX_BAD_JSON_RETRIES = 2
 
 @dataclass
 class GkmlptSiteState(SiteState):
+    # What a crawl worker parsing the next page of the site must know (crawler.distributed):
+    # the report categories of the shell, the jump entries seen, the site's gkmlpt base.
+    CARRIED = ("report_categories", "jumps", "base")
+
     report_categories: set[int] = field(default_factory=set)
     jumps: set[str] = field(default_factory=set)  # `type: url` entries: never fetched
     base: str | None = None  # {P}/gkmlpt/ of the site, from its shell

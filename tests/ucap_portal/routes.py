@@ -96,7 +96,9 @@ class UcapRouter:
 
 
 class HostRouter:
-    """Several routers on one server, chosen by the request's host (unknown hosts: 502)."""
+    """Several routers on one server, chosen by the request's host; a host no router's sites
+    name goes to the last router (the gkmlpt portal also serves hosts that are no site's:
+    search.gd.gov.cn, hosts without www.), which answers 502 to what it does not know."""
 
     def __init__(self, *routers):
         self.routers = routers
@@ -107,4 +109,4 @@ class HostRouter:
         for router in self.routers:
             if any(site.host == req.host for site in router.sites.values()):
                 return router.route(req)
-        return Response(502, pages.error_page(502).encode(), HTML)
+        return self.routers[-1].route(req)
