@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from crawler.platforms import gkmlpt
+from crawler.platforms import gkmlpt, merge_attachments
 from crawler.platforms.gkmlpt import AttachmentRef, PlatformError
 
 BASE = "https://www.huadu.gov.cn/gzhdslz/gkmlpt/content/1/1/post_1.html"
@@ -89,7 +89,8 @@ def test_report_categories_by_name_skip_links_and_need_disclosure():
     tree = [gkmlpt.Category(1, "年度报告", jump_url="http://elsewhere/"),
             gkmlpt.Category(2, "政务公开 年报"), gkmlpt.Category(3, "年度报告"),
             gkmlpt.Category(4, "信息公开"), gkmlpt.Category(5, "信息公开年报")]
-    assert [c.id for c in gkmlpt.find_report_categories(tree)] == [2, 5]
+    # a node named just 年度报告 or 年报 is the annual-report category too (issue 13)
+    assert [c.id for c in gkmlpt.find_report_categories(tree)] == [2, 3, 5]
 
 
 def test_gkmlpt_link_on_a_portal_root():
@@ -206,7 +207,7 @@ def test_merge_keeps_one_ref_per_url_and_remembers_both_lists():
     named_body = AttachmentRef("https://h/attachment/2.doc", "链接名.doc", 3, {"body"})
     body_first = AttachmentRef("https://h/attachment/3.xls", "", None, {"body"})
     api_later = AttachmentRef("https://h/attachment/3.xls", "", 33, {"api"}, {"id": 33})
-    merged = gkmlpt.merge_attachments([api, named_api], [body, named_body, body_first],
+    merged = merge_attachments([api, named_api], [body, named_body, body_first],
                                       [api_later])
     assert [(r.url, r.name, r.attachment_id, r.listed_in, r.api_entry) for r in merged] == [
         ("https://h/attachment/1.pdf", "链接名.pdf", 41, {"api", "body"}, {"id": 1}),
@@ -216,7 +217,7 @@ def test_merge_keeps_one_ref_per_url_and_remembers_both_lists():
 
 
 def test_a_nameless_attachment_gets_a_name_from_its_id_and_extension():
-    refs = gkmlpt.merge_attachments([AttachmentRef("https://h/attachment/7", "", None, {"api"}),
+    refs = merge_attachments([AttachmentRef("https://h/attachment/7", "", None, {"api"}),
                                      AttachmentRef("https://h/attachment/8.PDF", "", 8, {"body"})])
     assert [r.name for r in refs] == ["attachment-unnamed", "attachment-8.pdf"]
 

@@ -39,13 +39,13 @@ def fetch(writer, run, url=URL, body=b"%PDF-1", outcome="ok", headers=None, kind
 
 
 def post(post_id=1, digest="a" * 64, title="凤岗镇2021年政府信息公开工作年度报告"):
-    return {"site": SITE, "post_id": post_id, "title": title,
+    return {"site": SITE, "post_id": str(post_id), "title": title,
             "url": f"http://www.dg.gov.cn/p/{post_id}.html", "article": "{}",
             "article_sha256": digest}
 
 
 def attachment(post_id=1, url=URL, name="报告.pdf", status="pending"):
-    return {"site": SITE, "post_id": post_id, "url": url, "name": name, "ext": "pdf",
+    return {"site": SITE, "post_id": str(post_id), "url": url, "name": name, "ext": "pdf",
             "listed_in": "api,body", "status": status}
 
 
@@ -99,16 +99,16 @@ def test_touch_keeps_a_post_and_its_attachments_current(writer):
     list_fetch = fetch(writer, runs[0], kind="list", url="http://www.dg.gov.cn/api", body=b"[]")
     writer.record_post(dict(post(), list_fetch_id=list_fetch), "", [attachment()], runs[0])
     writer.record_post(post(post_id=2), "", [attachment(post_id=2)], runs[0])
-    writer.mark_removed(SITE, {2}, runs[1])
-    writer.touch_post(SITE, 1, None, runs[2])
+    writer.mark_removed(SITE, {"2"}, runs[1])
+    writer.touch_post(SITE, "1", None, runs[2])
     assert rows(writer, "SELECT post_id, last_run, removed_run, list_fetch_id FROM posts "
-                        "ORDER BY post_id") == [(1, runs[2], None, list_fetch),
-                                                (2, runs[0], None, None)]
+                        "ORDER BY post_id") == [("1", runs[2], None, list_fetch),
+                                                ("2", runs[0], None, None)]
     later_list = fetch(writer, runs[3], kind="list", url="http://www.dg.gov.cn/api", body=b"[1]")
-    writer.touch_post(SITE, 1, later_list, runs[3])
-    assert rows(writer, "SELECT list_fetch_id FROM posts WHERE post_id = 1") == [(later_list,)]
+    writer.touch_post(SITE, "1", later_list, runs[3])
+    assert rows(writer, "SELECT list_fetch_id FROM posts WHERE post_id = '1'") == [(later_list,)]
     assert rows(writer, "SELECT post_id, last_run FROM attachments ORDER BY post_id") == \
-        [(1, runs[3]), (2, runs[0])]
+        [("1", runs[3]), ("2", runs[0])]
 
 
 def test_mark_removed_marks_only_unseen_present_posts_of_that_site(writer):
@@ -116,10 +116,10 @@ def test_mark_removed_marks_only_unseen_present_posts_of_that_site(writer):
     for post_id in (1, 2, 3):
         writer.record_post(post(post_id=post_id), "", [], runs[0])
     writer.record_post(dict(post(post_id=4), site="dg-qingxi"), "", [], runs[0])
-    assert writer.mark_removed(SITE, {1}, runs[1]) == 2
-    assert writer.mark_removed(SITE, {1}, runs[2]) == 0  # already marked: the first run stays
+    assert writer.mark_removed(SITE, {"1"}, runs[1]) == 2
+    assert writer.mark_removed(SITE, {"1"}, runs[2]) == 0  # already marked: the first run stays
     assert rows(writer, "SELECT site, post_id, removed_run FROM posts ORDER BY post_id") == [
-        (SITE, 1, None), (SITE, 2, runs[1]), (SITE, 3, runs[1]), ("dg-qingxi", 4, None)]
+        (SITE, "1", None), (SITE, "2", runs[1]), (SITE, "3", runs[1]), ("dg-qingxi", "4", None)]
 
 
 def test_known_posts_tell_whether_every_attachment_is_archived(writer):
@@ -136,8 +136,8 @@ def test_known_posts_tell_whether_every_attachment_is_archived(writer):
     writer.record_attachment_result(SITE, 2, URL + "?b", "not_a_document", None, None, run)
     writer.record_attachment_result("dg-qingxi", 4, URL, "ok", body, sha(b"%PDF-1"), run)
     assert writer.known_posts() == {
-        SITE: {1: ("1" * 64, True), 2: ("2" * 64, False), 3: ("3" * 64, True)},
-        "dg-qingxi": {4: ("4" * 64, True)}}
+        SITE: {"1": ("1" * 64, True), "2": ("2" * 64, False), "3": ("3" * 64, True)},
+        "dg-qingxi": {"4": ("4" * 64, True)}}
 
 
 def test_known_posts_of_an_empty_archive(writer):

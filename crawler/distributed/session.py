@@ -75,6 +75,10 @@ class RemoteSession(ArchiveSession):
         self.known = config.known
         self.command, self.run_args, self.expected = config.command, None, 0
         self._open, self._reasons = set(), []
+        # the rest of what ArchiveSession.__init__ sets, for the components that read it
+        self.list_templates: dict = {}
+        self.progress = None
+        self._shapes, self._full, self._browser_hosts = {}, True, None
         self._lock = ExitStack()
 
     def install(self, crawler) -> None:

@@ -40,9 +40,12 @@ def expected_site(site: Site, switches: frozenset[str], targets: FaultTargets,
     challenges in a browser (without, a ``js_challenge`` host yields only its challenge)."""
     js_blocked = "js_challenge" in switches and site.host == JS_CHALLENGE_HOST and not solves_js
     if (site.host == "zjj.dg.gov.cn" and switches & CHALLENGE_SWITCHES) or js_blocked:
-        # the error is at the URL requested: the entry URL without its #category fragment
+        # the error is at each URL requested: the entry URL without its #category fragment,
+        # and the site's portal report column (an entry URL too) where it has one
+        urls = (urldefrag(site.entry_url)[0],) + (
+            (f"{site.scheme}://{site.host}{site.report_column}",) if site.report_column else ())
         return ExpectedSite(site.slug, reports=(),
-                            errors=(ExpectedError(urldefrag(site.entry_url)[0], ErrorKind.CHALLENGE),))
+                            errors=tuple(ExpectedError(url, ErrorKind.CHALLENGE) for url in urls))
     busy = targets.busy_pdf_url if "html_error_pdf" in switches else None
     bomb = targets.bomb_url if "gzip_bomb" in switches else None
     redirected = "hostile_links" in switches and site.slug == HOSTILE_SITE
