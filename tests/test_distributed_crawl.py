@@ -66,15 +66,17 @@ def assert_one_request_at_a_time_per_host(requests, delay: float) -> int:
     return sum(len(recs) for recs in by_host.values())
 
 
-def wait_for_lease_of(server, *workers: subprocess.Popen, deadline_s: float = 120) -> None:
-    """Until one of ``workers`` holds a lease on a request (it is mid-request)."""
+def wait_for_lease_of(server, *workers: subprocess.Popen,
+                      deadline_s: float = 120) -> subprocess.Popen:
+    """Until one of ``workers`` holds a lease on a request (it is mid-request); that worker."""
     conn = redis.Redis.from_url(server.url)
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
         for key in conn.scan_iter(match="gkarchive:run:*:lease_meta"):
             owners = conn.hvals(key)
-            if any(f".{w.pid}.".encode() in owner for w in workers for owner in owners):
-                return
+            for worker in workers:
+                if any(f".{worker.pid}.".encode() in owner for owner in owners):
+                    return worker
         time.sleep(0.02)
     raise AssertionError("no worker ever leased a request")
 
@@ -94,14 +96,15 @@ def test_two_crawl_and_two_extraction_workers_one_killed_give_the_single_process
     db = tmp_path / "archive.db"
     logs = [open(tmp_path / f"worker{n}.log", "w") for n in range(4)]
     with Portal() as portal, RedisServer(tmp_path / "redis") as server:
-        victim, crawler = start_worker(server, logs[0]), start_worker(server, logs[1])
+        crawlers = [start_worker(server, logs[0]), start_worker(server, logs[1])]
         extractors = [start_worker(server, logs[n], "--extract") for n in (2, 3)]
-        workers = [victim, crawler, *extractors]
+        workers = [*crawlers, *extractors]
         try:
             writer = subprocess.Popen(writer_command(portal, server, db), cwd=REPO,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            wait_for_lease_of(server, victim)
-            kill_tree(victim)
+            # the first crawl worker caught mid-request is killed (under load one worker may
+            # still be starting when the other has taken every request)
+            kill_tree(wait_for_lease_of(server, *crawlers))
             out, err = writer.communicate(timeout=400)
         finally:
             for worker in workers:
