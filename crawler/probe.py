@@ -24,7 +24,7 @@ from archive.probe import ProbeResult, ProbeState, record_probe, probe_summary
 from crawler.fetch import META_KEY, FetchMeta, Outcome
 from crawler.platforms import gkmlpt
 from crawler.session import ArchiveSession
-from crawler.spiders.base import fetch_of
+from crawler.spiders.base import fetch_of, site_request
 
 SEEN_STATUSES = [400, 403, 404, 410, 412, 500, 502, 503, 521]
 _SEARCH_RE = re.compile(r"""\bSEARCH_JSONP_URL\s*:\s*['"]([^'"]+)""")
@@ -89,16 +89,8 @@ class ProbeSpider(scrapy.Spider):
         return None
 
     def request(self, site: str, url: str, callback, kind: str, referer=None):
-        config = self.configs[site]
-        if config.http_only and url.startswith("https://"):
-            url = "http://" + url[len("https://"):]
-        fetch = FetchMeta(site=site, kind=kind)
-        if referer is not None:
-            fetch.referer_fetch_id, fetch.referer_url = fetch_of(referer).fetch_id, referer.url
-        meta = {META_KEY: fetch, "dont_obey_robotstxt": not config.obey_robots,
-                "handle_httpstatus_list": SEEN_STATUSES}
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
-                              dont_filter=True)
+        return site_request(self.configs[site], url, callback, self.on_error, kind, referer,
+                            meta={"handle_httpstatus_list": SEEN_STATUSES}, dont_filter=True)
 
     def finish(self, result: ProbeResult):
         """Store one site's result; yield the next request of its host, if any."""

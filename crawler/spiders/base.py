@@ -136,15 +136,8 @@ class PlatformSpider(scrapy.Spider):
                 cb_kwargs: dict | None = None, **meta) -> scrapy.Request:
         """A request of one site: its :class:`FetchMeta`, the site's http-only and robots
         rules, and the page that led to it (``referer``, a response)."""
-        config = self.configs[site]
-        if config.http_only and url.startswith("https://"):
-            url = "http://" + url[len("https://"):]
-        fetch = FetchMeta(site=site, kind=kind)
-        if referer is not None:
-            fetch.referer_fetch_id, fetch.referer_url = fetch_of(referer).fetch_id, referer.url
-        meta.update({META_KEY: fetch, "dont_obey_robotstxt": not config.obey_robots})
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
-                              cb_kwargs=cb_kwargs or {})
+        return site_request(self.configs[site], url, callback, self.on_error, kind, referer,
+                            cb_kwargs=cb_kwargs or {}, meta=meta)
 
     def claim_list(self, site: str, key) -> bool:
         """True the first time a list page (any hashable key) is about to be requested."""
@@ -248,6 +241,19 @@ class PlatformSpider(scrapy.Spider):
                                  kind, fetch.fetch_id, error=message)
         else:
             yield ErrorItem(fetch.site, request.url, kind, message, fetch.fetch_id)
+
+
+def site_request(config, url: str, callback, errback, kind: str, referer=None,
+                 meta: dict | None = None, **kwargs) -> scrapy.Request:
+    """A request of one site (any spider: platform, probe): its :class:`FetchMeta`, the
+    site's http-only and robots rules, and the page that led to it (``referer``)."""
+    if config.http_only and url.startswith("https://"):
+        url = "http://" + url[len("https://"):]
+    fetch = FetchMeta(site=config.slug, kind=kind)
+    if referer is not None:
+        fetch.referer_fetch_id, fetch.referer_url = fetch_of(referer).fetch_id, referer.url
+    meta = {**(meta or {}), META_KEY: fetch, "dont_obey_robotstxt": not config.obey_robots}
+    return scrapy.Request(url, callback=callback, errback=errback, meta=meta, **kwargs)
 
 
 def fetch_of(request_or_response) -> FetchMeta:
