@@ -110,7 +110,8 @@ def transport_lines(transport: dict | None) -> list[str]:
         return []
     lines = []
     if transport["browser_launches"] or transport["browser_solves"]:
-        lines.append(f"browser: launched {transport['browser_launches']} time(s), "
+        browser = f" ({transport['browser']})" if transport.get("browser") else ""
+        lines.append(f"browser{browser}: launched {transport['browser_launches']} time(s), "
                      f"{transport['browser_solves']} challenge(s) solved")
     for host, c in transport["challenges"].items():
         unsolved = f"; unsolved: {'; '.join(c['unsolved'])}" if c["unsolved"] else ""

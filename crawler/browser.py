@@ -1,7 +1,8 @@
 """Solve JavaScript cookie challenges (加速乐 521, 瑞数 412) in a real headless browser.
 
-Playwright's async API drives Debian's ``/usr/bin/chromium`` (never a downloaded browser) on
-the asyncio loop of Scrapy's reactor, so nothing blocks the reactor: the browser is a set of
+Playwright's async API drives a Debian-packaged Chromium (never a downloaded browser): the
+headless shell (package ``chromium-headless-shell``) when it is installed, else the full
+``chromium`` (about twice its memory: docs/benchmarks.md), on the asyncio loop of Scrapy's reactor, so nothing blocks the reactor: the browser is a set of
 child processes, and the driver talks to it over pipes. One browser at a time, launched on
 the first challenge, closed when no challenge came for ``IDLE_SECONDS`` (it costs far more
 memory than the crawl itself) and by :meth:`BrowserSolver.close` at the end. Each solve
@@ -22,7 +23,9 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,16 +34,28 @@ from archive.sites import BROWSER_USER_AGENT
 
 logger = logging.getLogger(__name__)
 
+# Debian's old headless shell (package chromium-headless-shell: no UI code, far lighter),
+# else the full browser (package chromium, whose headless mode is the whole browser).
+HEADLESS_SHELL = Path("/usr/lib/chromium/chromium-headless-shell")
 CHROMIUM = Path("/usr/bin/chromium")
+BROWSERS = (HEADLESS_SHELL, CHROMIUM)
 # The flags that work here (DEVELOPERS.md); Playwright adds --headless and a fresh
-# --user-data-dir of its own (and a --disable-features list: never pass a second one, the
-# last wins). The last three keep the browser to few processes (no zygotes, GPU code in the
-# browser process, one renderer): about 15 % less memory (docs/benchmarks.md).
+# --user-data-dir of its own, and a --disable-features list (never pass a second one: the last
+# wins). Memory savers, each measured (docs/benchmarks.md): no zygotes, GPU code in the
+# browser process, one renderer; the network service inside the browser process (one
+# process less: an --enable-features list, so it repeats Playwright's own two, since the
+# last list wins); V8 without its optimising compilers in the renderer (--lite-mode).
+PLAYWRIGHT_ENABLED_FEATURES = ("CDPScreenshotNewSurface", "SkipListAccountsWithoutGaiaCookies")
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-extensions", "--no-zygote", "--in-process-gpu",
-                 "--renderer-process-limit=1")
-# Chromium costs ~450 MB (PSS) while it runs: close it when no challenge came for this long.
+                 "--renderer-process-limit=1",
+                 "--enable-features=" + ",".join((*PLAYWRIGHT_ENABLED_FEATURES,
+                                                  "NetworkServiceInProcess2")),
+                 "--js-flags=--lite-mode")
+# Playwright's node driver: no JIT and a 1 MB young generation (~20 % of its memory).
+DRIVER_NODE_OPTIONS = "--jitless --max-semi-space-size=1"
+# The browser and its driver cost ~280 MB (PSS; the full chromium ~500) while they run: close it when no challenge came for this long.
 IDLE_SECONDS = 15.0
 CHALLENGE_STATUSES = frozenset({412, 521})
 SKIPPED_RESOURCES = frozenset({"image", "media", "font", "stylesheet"})
@@ -88,10 +103,23 @@ class Clearance:
     exchanges: tuple[BrowserExchange, ...] = ()  # every navigation answer, in order
 
 
-class BrowserSolver:
-    """Headless chromium for challenges only; ``launches`` and ``solves`` count its work."""
+def find_browser(candidates: tuple[Path, ...] | None = None) -> Path | None:
+    """``$GKARCHIVE_BROWSER`` if set (a browser binary to use instead: the benchmark's full
+    chromium), else the first installed of ``candidates`` (the shell before the full browser)."""
+    chosen = os.environ.get("GKARCHIVE_BROWSER")
+    if chosen:
+        return Path(chosen)
+    return next((path for path in candidates or BROWSERS if path.exists()), None)
 
-    def __init__(self, executable: Path = CHROMIUM, timeout: float = 30.0,
+
+class BrowserSolver:
+    """A headless Chromium for challenges only; ``launches`` and ``solves`` count its work,
+    ``browser`` names the one that ran (``chromium-headless-shell 156.0…``).
+
+    ``executable``: the browser binary; by default :func:`find_browser`'s, looked up at each
+    launch."""
+
+    def __init__(self, executable: Path | None = None, timeout: float = 30.0,
                  user_agent: str = BROWSER_USER_AGENT, idle_seconds: float = IDLE_SECONDS):
         self.executable = executable
         self.timeout = timeout
@@ -101,6 +129,7 @@ class BrowserSolver:
         self._uses = 0  # contexts opened: an idle timer closes only if none came after it
         self.launches = 0
         self.solves = 0
+        self.browser: str | None = None  # "<binary name> <version>" of the last launch
         self._playwright = None
         self._browser = None
         self._lock: asyncio.Lock | None = None
@@ -170,17 +199,24 @@ class BrowserSolver:
     async def _ensure_browser(self):
         if self._browser is not None and self._browser.is_connected():
             return self._browser
-        if not self.executable.exists():
-            raise ChallengeUnsolved(f"{self.executable} is absent (apt-get install chromium)")
+        executable = self.executable or find_browser()
+        if executable is None:
+            raise ChallengeUnsolved(f"no browser: neither {' nor '.join(map(str, BROWSERS))} is "
+                                    "installed (apt-get install chromium-headless-shell)")
+        if not executable.exists():
+            raise ChallengeUnsolved(f"{executable} is absent (apt-get install "
+                                    "chromium-headless-shell, or chromium)")
         from playwright.async_api import async_playwright
 
         if self._playwright is None:
-            self._playwright = await async_playwright().start()
+            with _node_options(DRIVER_NODE_OPTIONS):
+                self._playwright = await async_playwright().start()
         self._browser = await self._playwright.chromium.launch(
-            executable_path=str(self.executable), args=list(CHROMIUM_ARGS), headless=True)
+            executable_path=str(executable), args=list(CHROMIUM_ARGS), headless=True)
         self.launches += 1
-        logger.info("launched %s for a JavaScript challenge (launch %d)", self.executable,
-                    self.launches)
+        self.browser = f"{executable.name} {self._browser.version}"
+        logger.info("launched %s (%s) for a JavaScript challenge (launch %d)", self.browser,
+                    executable, self.launches)
         return self._browser
 
     async def _close_when_idle(self, uses: int) -> None:
@@ -207,6 +243,21 @@ class BrowserSolver:
             await closable.close()
         except Exception as exc:  # a crashed browser cannot be closed twice; say so
             logger.warning("closing %s failed: %s", type(closable).__name__, exc)
+
+
+@contextlib.contextmanager
+def _node_options(options: str):
+    """``NODE_OPTIONS`` plus ``options`` while the Playwright driver starts (it copies the
+    environment then), the environment as it was afterwards."""
+    before = os.environ.get("NODE_OPTIONS")
+    os.environ["NODE_OPTIONS"] = f"{before} {options}" if before else options
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["NODE_OPTIONS"]
+        else:
+            os.environ["NODE_OPTIONS"] = before
 
 
 async def _capture(response) -> BrowserExchange:

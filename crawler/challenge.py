@@ -8,8 +8,8 @@
    (at most ``MAX_COOKIE_RETRIES`` times);
 2. **a real browser**, where the site allows it (``browser_challenge = true`` in its config,
    or ``gkarchive crawl --browser``): :class:`crawler.browser.BrowserSolver` loads the URL in
-   headless chromium until the challenge lets it through; its cookies and User-Agent go to
-   the host's jar and the crawl goes on over plain HTTP until a challenge reappears (expired
+   a headless Chromium (Debian's headless shell, else its full browser) until the challenge
+   lets it through; its cookies and User-Agent go to the host's jar and the crawl goes on over plain HTTP until a challenge reappears (expired
    clearance), when the browser is asked again. One solve per host at a time: requests
    challenged meanwhile wait for it; at most ``MAX_SOLVES_PER_HOST`` per run, and none after
    ``MAX_UNSOLVED_PER_HOST`` failures;
@@ -126,6 +126,7 @@ class ChallengeState:
         hosts = sorted(set(self.passed) | set(self.unsolved))
         return {
             "browser_launches": self.solver.launches,
+            "browser": self.solver.browser,  # the binary and version that ran, None if none
             "browser_solves": self.solver.solves,
             "challenges": {host: {"passed_by_cookie": self.passed[host]["cookie"],
                                   "passed_by_browser": self.passed[host]["browser"],

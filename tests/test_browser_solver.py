@@ -1,21 +1,24 @@
-"""The challenge solver alone: headless Debian chromium through Playwright's async API against
-the simulated portal's JavaScript challenge, over real HTTP on loopback."""
+"""The challenge solver alone: a headless Debian Chromium (the headless shell, else the full
+browser) through Playwright's async API against the simulated portal's JavaScript challenge,
+over real HTTP on loopback."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import pytest
 
-from crawler.browser import CHROMIUM, BrowserCookie, BrowserSolver, ChallengeUnsolved
+from crawler.browser import (CHROMIUM, HEADLESS_SHELL, BrowserCookie, BrowserSolver,
+                             ChallengeUnsolved, find_browser)
 from tests.portal import Portal
 from tests.portal.waf import JSL_CLEARANCE, JSL_UID
 
 HUADU = "https://www.huadu.gov.cn/gzhdslz/gkmlpt/annualreport"
 ZJJ = "https://zjj.dg.gov.cn/gkmlpt/index"
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")
+pytestmark = pytest.mark.skipif(find_browser() is None, reason="no Debian Chromium installed")
 
 
 def test_solves_two_rounds_reuses_one_browser_then_closes_it_when_idle():
@@ -70,3 +73,68 @@ def test_cookies_handed_in_reach_the_browser_and_a_missing_browser_is_a_clear_er
     missing = BrowserSolver(executable=Path("/nonexistent/chromium"))
     with pytest.raises(ChallengeUnsolved, match="is absent"):
         asyncio.run(missing.solve(HUADU, [], None))
+
+
+def _browser_binaries() -> set[str]:
+    """The executables of this process's descendants (the driver's node, the browser's)."""
+    found, pending = set(), [os.getpid()]
+    while pending:
+        pid = pending.pop()
+        try:
+            children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir()
+                        for c in (task / "children").read_text().split()]
+        except OSError:
+            continue  # gone meanwhile
+        for child in children:
+            try:
+                found.add(os.readlink(f"/proc/{child}/exe"))
+            except OSError:
+                pass  # gone meanwhile
+        pending += children
+    return found
+
+
+def _solve_and_look(solver: BrowserSolver, portal) -> tuple[set[str], object]:
+    async def run():
+        clearance = await solver.solve(HUADU, [], portal.url)
+        running = _browser_binaries()  # the browser stays up until idle: look at it
+        await solver.close()
+        return running, clearance
+
+    return asyncio.run(run())
+
+
+@pytest.mark.skipif(not HEADLESS_SHELL.exists(), reason="chromium-headless-shell is absent")
+def test_the_headless_shell_is_the_browser_that_runs_when_installed(monkeypatch):
+    monkeypatch.delenv("GKARCHIVE_BROWSER", raising=False)
+    assert find_browser() == HEADLESS_SHELL  # before the full browser, whatever else exists
+    solver = BrowserSolver(idle_seconds=60)
+    with Portal(faults={"js_challenge"}) as portal:
+        running, clearance = _solve_and_look(solver, portal)
+    assert clearance.challenge_rounds == 2
+    assert str(HEADLESS_SHELL) in running
+    assert not {p for p in running if p.endswith("/chromium")}  # not the full browser
+    assert solver.browser.startswith("chromium-headless-shell 156.")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")
+def test_without_the_shell_the_full_chromium_runs_and_solves(monkeypatch, tmp_path):
+    monkeypatch.delenv("GKARCHIVE_BROWSER", raising=False)
+    assert find_browser((tmp_path / "absent-shell", CHROMIUM)) == CHROMIUM
+    monkeypatch.setenv("GKARCHIVE_BROWSER", str(CHROMIUM))  # what the benchmark sets
+    assert find_browser() == CHROMIUM
+    solver = BrowserSolver(idle_seconds=60)
+    with Portal(faults={"js_challenge"}) as portal:
+        running, clearance = _solve_and_look(solver, portal)
+    assert clearance.challenge_rounds == 2
+    assert "/usr/lib/chromium/chromium" in running and str(HEADLESS_SHELL) not in running
+    assert solver.browser.startswith("chromium 156.")
+
+
+def test_no_browser_installed_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.delenv("GKARCHIVE_BROWSER", raising=False)
+    absent = (tmp_path / "shell", tmp_path / "chromium")
+    assert find_browser(absent) is None
+    monkeypatch.setattr("crawler.browser.BROWSERS", absent)
+    with pytest.raises(ChallengeUnsolved, match="no browser: neither .* is installed"):
+        asyncio.run(BrowserSolver().solve(HUADU, [], None))

@@ -12,12 +12,12 @@ import sqlite3
 
 import pytest
 
-from crawler.browser import CHROMIUM
+from crawler.browser import find_browser
 from tests.crawl_support import PORTAL_SITES, archived, crawl, expected_archive
 from tests.portal import Portal
 from tests.portal.waf import EXPIRY_USES, JSL_CLEARANCE, WAF_COOKIE
 
-needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")
+needs_chromium = pytest.mark.skipif(find_browser() is None, reason="no Debian Chromium installed")
 HUADU, DG, ZJJ = "www.huadu.gov.cn", "www.dg.gov.cn", "zjj.dg.gov.cn"
 
 
@@ -71,13 +71,15 @@ def test_js_challenge_is_passed_by_the_browser_then_plain_http(tmp_path):
         log = host_log(portal, HUADU)
     summary = transport(db)
     assert summary["browser_launches"] == 1 and summary["browser_solves"] == 1
+    # the run records which browser solved it: the headless shell when it is installed
+    assert summary["browser"].split()[0] == find_browser().name
     assert summary["challenges"][HUADU]["passed_by_browser"] >= 1
     cleared = [r for r in log if JSL_CLEARANCE in r.cookie and r.status == 200]
     browser_ua = cleared[0].user_agent
     assert browser_ua.startswith("Mozilla/5.0")
     # after the solve every request is Scrapy's, over plain HTTP, with the browser's UA
     assert len(cleared) > 20 and {r.user_agent for r in cleared} == {browser_ua}
-    assert "browser" in result.stdout  # the printed summary names the launch
+    assert f"browser ({summary['browser']}): launched 1" in result.stdout  # the printed summary
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT b.status, b.outcome, b.request_headers, c.outcome FROM fetches b "
                             "JOIN fetches c ON c.id = b.referer_fetch_id "
