@@ -38,6 +38,7 @@ def challenge(request: Request, set_cookie: str | None = None) -> HtmlResponse:
 class StubSolver:
     def __init__(self, fail: bool = False):
         self.solves = self.launches = 0
+        self.browser = None  # never launched one
         self.fail = fail
         self.release = asyncio.Event()
 
