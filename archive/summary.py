@@ -115,8 +115,11 @@ def transport_lines(transport: dict | None) -> list[str]:
                      f"{transport['browser_solves']} challenge(s) solved")
     for host, c in transport["challenges"].items():
         unsolved = f"; unsolved: {'; '.join(c['unsolved'])}" if c["unsolved"] else ""
+        engine = (f"{c.get('passed_by_engine', 0)} after {c.get('engine_solves', 0)} JavaScript "
+                  "engine run(s), ") if c.get("engine_solves") or c.get("engine_unsolved") else ""
         lines.append(f"challenge at {host}: {c['passed_by_cookie']} passed by the cookie retry, "
-                     f"{c['passed_by_browser']} after {c['browser_solves']} browser solve(s){unsolved}")
+                     f"{engine}{c['passed_by_browser']} after {c['browser_solves']} browser "
+                     f"solve(s){unsolved}")
     for host, t in transport["tls"].items():
         worked = f"the {t['profile']} profile worked" if t["profile"] else "no TLS profile worked"
         lines.append(f"TLS at {host}: {worked} (failed: {'; '.join(t['failed'])})")

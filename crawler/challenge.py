@@ -6,25 +6,32 @@
    the cookies that challenge responses (and browsers) set, and sends them on every later
    request to that host. A request is sent again when the jar changed since it went out
    (at most ``MAX_COOKIE_RETRIES`` times);
-2. **a real browser**, where the site allows it (``browser_challenge = true`` in its config,
+2. **the page's own scripts in an embedded JavaScript engine** (QuickJS,
+   :mod:`crawler.jsengine`), where the site allows a JavaScript solve (as for the browser,
+   below; ``GKARCHIVE_JS_ENGINE = False`` skips this step): the cookies the scripts set go to
+   the host's jar and the request is sent again, for up to ``MAX_ENGINE_ROUNDS`` rounds (jsl
+   has two). A page the engine cannot run (a DOM it lacks, an external script, an error)
+   goes on to the browser. A few MB, where the browser costs ~360;
+3. **a real browser**, where the site allows it (``browser_challenge = true`` in its config,
    or ``gkarchive crawl --browser``): :class:`crawler.browser.BrowserSolver` loads the URL in
    a headless Chromium (Debian's headless shell, else its full browser) until the challenge
    lets it through; its cookies and User-Agent go to the host's jar and the crawl goes on over plain HTTP until a challenge reappears (expired
    clearance), when the browser is asked again. One solve per host at a time: requests
    challenged meanwhile wait for it; at most ``MAX_SOLVES_PER_HOST`` per run, and none after
    ``MAX_UNSOLVED_PER_HOST`` failures;
-3. otherwise the response goes on, and the spider records the ``challenge`` error.
+4. otherwise the response goes on, and the spider records the ``challenge`` error.
 
 Every challenge response is still a fetch row (outcome ``challenge``): the recorder, which
 runs before this middleware, wrote it; the browser's own navigation answers are fetch rows of
 kind ``browser`` (status and headers; no body: the browser lets a challenge page's body go
 when it reloads, and never keeps an ordinary page). The run summary's ``transport`` part counts browser
-launches and solves and names how each host's challenges were passed.
+launches and solves, engine solves, and names how each host's challenges were passed.
 
 Example (settings)::
 
     DOWNLOADER_MIDDLEWARES = {"crawler.challenge.ChallengeMiddleware": 560, ...}
     GKARCHIVE_BROWSER_CHALLENGE = True       # what `gkarchive crawl --browser` sets
+    GKARCHIVE_JS_ENGINE = False              # straight to the browser (tests of the browser)
 """
 
 from __future__ import annotations
@@ -39,10 +46,13 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.http import Request, Response
 from scrapy.http.cookies import CookieJar
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import threads
 
 from archive.store import Exchange
 from crawler.browser import CHALLENGE_STATUSES, BrowserCookie, BrowserSolver, ChallengeUnsolved
 from crawler.fetch import META_KEY, FetchMeta
+from crawler.jsengine import EngineUnsolved, solve_page
 from crawler.middlewares import is_challenge
 from crawler.session import ArchiveSession
 from crawler.tls import HostTLS
@@ -52,6 +62,7 @@ logger = logging.getLogger(__name__)
 MAX_COOKIE_RETRIES = 2
 MAX_SOLVES_PER_HOST = 5
 MAX_UNSOLVED_PER_HOST = 2
+MAX_ENGINE_ROUNDS = 3
 _STATES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
@@ -110,8 +121,10 @@ class ChallengeState:
         self.solver = solver
         self.solving: dict[str, asyncio.Future] = {}
         self.solves: Counter[str] = Counter()
-        self.passed: dict[str, Counter[str]] = defaultdict(Counter)  # host -> {cookie, browser}
+        self.passed: dict[str, Counter[str]] = defaultdict(Counter)  # host -> {cookie, engine, browser}
         self.unsolved: dict[str, list[str]] = defaultdict(list)
+        self.engine_solves: Counter[str] = Counter()  # engine rounds that set a cookie
+        self.engine_unsolved: dict[str, list[str]] = defaultdict(list)  # why not (first 5)
 
     @classmethod
     def of(cls, session: ArchiveSession) -> "ChallengeState":
@@ -123,12 +136,16 @@ class ChallengeState:
         return state
 
     def summary(self) -> dict:
-        hosts = sorted(set(self.passed) | set(self.unsolved))
+        hosts = sorted(set(self.passed) | set(self.unsolved) | set(self.engine_unsolved))
         return {
+            "engine_solves": sum(self.engine_solves.values()),
             "browser_launches": self.solver.launches,
             "browser": self.solver.browser,  # the binary and version that ran, None if none
             "browser_solves": self.solver.solves,
             "challenges": {host: {"passed_by_cookie": self.passed[host]["cookie"],
+                                  "passed_by_engine": self.passed[host]["engine"],
+                                  "engine_solves": self.engine_solves[host],
+                                  "engine_unsolved": list(self.engine_unsolved[host]),
                                   "passed_by_browser": self.passed[host]["browser"],
                                   "browser_solves": self.solves[host],
                                   "unsolved": list(self.unsolved[host])} for host in hosts},
@@ -142,17 +159,19 @@ def transport_summary(session: ArchiveSession) -> dict:
 
 class ChallengeMiddleware:
     def __init__(self, crawler, state: ChallengeState, session: ArchiveSession,
-                 browser_everywhere: bool):
+                 browser_everywhere: bool, engine: bool = True):
         self.state = state
         self.session = session
         self.browser_everywhere = browser_everywhere
+        self.engine = engine
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
         session = ArchiveSession.of(crawler)
         return cls(crawler, ChallengeState.of(session), session,
-                   crawler.settings.getbool("GKARCHIVE_BROWSER_CHALLENGE"))
+                   crawler.settings.getbool("GKARCHIVE_BROWSER_CHALLENGE"),
+                   crawler.settings.getbool("GKARCHIVE_JS_ENGINE", True))
 
     def browser_allowed(self, host: str) -> bool:
         return self.browser_everywhere or any(
@@ -183,6 +202,11 @@ class ChallengeMiddleware:
                                meta.get("gk_challenge_passed_by") or "cookie")
         if not self.browser_allowed(host) or meta.get("gk_browser_tried"):
             return response
+        rounds = meta.get("gk_engine_rounds", 0)
+        if self.engine and rounds < MAX_ENGINE_ROUNDS and not meta.get("gk_engine_failed"):
+            if await self._engine(host, request, response):
+                return self._again(request, 0, False, "engine", rounds + 1)
+            meta["gk_engine_failed"] = True  # this request goes on to the browser
         error = await self._solve(host, request)
         if error:  # the errback records the challenge with why the browser did not pass it
             fetch = FetchMeta.of(request)
@@ -191,12 +215,40 @@ class ChallengeMiddleware:
         return self._again(request, 0, True, "browser")
 
     def _again(self, request: Request, cookie_retries: int, browser_tried: bool,
-               passed_by: str) -> Request:
+               passed_by: str, engine_rounds: int | None = None) -> Request:
         retry = request.replace(dont_filter=True)
         retry.meta[META_KEY] = FetchMeta.of(request).retry(0.0)  # the next attempt, at once
         retry.meta.update(gk_cookie_retries=cookie_retries, gk_browser_tried=browser_tried,
                           gk_challenge_passed_by=passed_by)
+        if engine_rounds is not None:
+            retry.meta["gk_engine_rounds"] = engine_rounds
         return retry
+
+    async def _engine(self, host: str, request: Request, response: Response) -> bool:
+        """Run the challenge page's scripts in the embedded engine (a worker thread); True
+        when they set cookies (now in the host's jar)."""
+        body = getattr(response, "text", None) or response.body.decode("utf-8", "replace")
+        user_agent = (request.headers.get("User-Agent") or b"").decode("latin-1")
+        jar = {c.name: c.value for c in self.state.cookies.browser_cookies(host)}
+        try:
+            asyncio.get_running_loop()
+            in_thread = asyncio.to_thread  # Scrapy's asyncio reactor (what the crawl runs)
+        except RuntimeError:
+            def in_thread(*call):
+                return maybe_deferred_to_future(threads.deferToThread(*call))
+        try:
+            cookies = await in_thread(solve_page, body, request.url, user_agent, jar)
+        except EngineUnsolved as exc:
+            if len(self.state.engine_unsolved[host]) < 5:
+                self.state.engine_unsolved[host].append(str(exc))
+            logger.info("the JavaScript engine could not pass the challenge of %s (%s): "
+                        "asking the browser", host, exc)
+            return False
+        self.state.engine_solves[host] += 1
+        self.state.cookies.put(host, cookies)
+        logger.info("the JavaScript engine ran the challenge of %s: set %s", host,
+                    ", ".join(c.name for c in cookies))
+        return True
 
     async def _solve(self, host: str, request: Request) -> str | None:
         """Have the browser solve ``host``'s challenge (or wait for the solve under way);

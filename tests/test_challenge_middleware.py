@@ -54,10 +54,12 @@ class StubSolver:
         return None
 
 
-def middleware(solver, everywhere=True) -> ChallengeMiddleware:
+def middleware(solver, everywhere=True, engine=False) -> ChallengeMiddleware:
+    """The middleware; without the JavaScript engine unless asked (these tests are of the
+    cookie retry and the browser step)."""
     session = SimpleNamespace(sites_file=load_sites(PORTAL_SITES), run_id=1,
                               record=lambda exchange: 0)
-    return ChallengeMiddleware(get_crawler(), ChallengeState(solver), session, everywhere)
+    return ChallengeMiddleware(get_crawler(), ChallengeState(solver), session, everywhere, engine)
 
 
 def sent(mw: ChallengeMiddleware, url: str = URL) -> Request:
@@ -114,6 +116,35 @@ def test_cookie_retry_once_then_the_browser_then_plain_http_with_its_user_agent(
     summary = asyncio.run(run())
     assert summary["browser_solves"] == 1
     assert summary["challenges"][HOST]["passed_by_browser"] == 1
+
+
+def test_the_engine_runs_the_page_first_and_a_page_it_cannot_run_goes_to_the_browser():
+    async def run():
+        solver = StubSolver()
+        solver.release.set()
+        mw = middleware(solver, engine=True)
+        first = sent(mw)
+        # the engine runs the script (real QuickJS): its cookie is sent on the retry
+        retry = await mw.process_response(first, challenge(first))
+        assert isinstance(retry, Request) and retry.meta["gk_engine_rounds"] == 1
+        assert not retry.meta["gk_browser_tried"] and solver.solves == 0
+        mw.process_request(retry)
+        assert retry.headers["Cookie"] == b"x=1"
+        # a page whose script the engine cannot fetch: the browser is asked
+        external = HtmlResponse(URL, status=521, request=retry,
+                                body=b"<html><script src='/jsl.js'></script></html>")
+        after = await mw.process_response(retry, external)
+        assert isinstance(after, Request) and after.meta["gk_browser_tried"]
+        assert solver.solves == 1
+        page = HtmlResponse(URL, status=200, body=b"<html>ok</html>", request=after)
+        assert await mw.process_response(after, page) is page
+        return mw.state.summary()
+
+    summary = asyncio.run(run())
+    host = summary["challenges"][HOST]
+    assert summary["engine_solves"] == host["engine_solves"] == 1
+    assert host["engine_unsolved"] == ["an external script (/jsl.js)"]
+    assert host["passed_by_browser"] == 1 and host["passed_by_engine"] == 0
 
 
 def test_requests_challenged_during_a_solve_share_it_and_late_answers_reuse_it():

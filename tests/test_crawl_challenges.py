@@ -18,6 +18,7 @@ from tests.portal import Portal
 from tests.portal.waf import EXPIRY_USES, JSL_CLEARANCE, WAF_COOKIE
 
 needs_chromium = pytest.mark.skipif(find_browser() is None, reason="no Debian Chromium installed")
+NO_ENGINE = ("--set", "GKARCHIVE_JS_ENGINE=False")  # straight to the browser: its own tests
 HUADU, DG, ZJJ = "www.huadu.gov.cn", "www.dg.gov.cn", "zjj.dg.gov.cn"
 
 
@@ -65,7 +66,7 @@ def test_cookie_waf_is_passed_by_one_retry_with_its_cookie(tmp_path):
 def test_js_challenge_is_passed_by_the_browser_then_plain_http(tmp_path):
     with Portal(faults={"js_challenge"}) as portal:
         db = tmp_path / "archive.db"
-        result = crawl(portal.url, db, "--browser")
+        result = crawl(portal.url, db, "--browser", *NO_ENGINE)
         assert result.returncode == 0, result.stdout + result.stderr[-3000:]
         assert_exact(db, portal.expected(), result)
         log = host_log(portal, HUADU)
@@ -91,6 +92,29 @@ def test_js_challenge_is_passed_by_the_browser_then_plain_http(tmp_path):
     assert JSL_CLEARANCE in rows[2][2]  # the browser sent the clearance it computed
 
 
+@pytest.mark.parametrize("others", [set(), {"challenge_expiry", "waf_cookie", "5xx_burst"}],
+                         ids=["alone", "expiry-waf-5xx"])
+def test_js_challenge_is_run_by_the_embedded_engine_before_any_browser(others, tmp_path):
+    with Portal(faults={"js_challenge", *others}) as portal:
+        db = tmp_path / "archive.db"
+        result = crawl(portal.url, db, "--browser")
+        assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+        assert_exact(db, portal.expected(), result)
+        log = host_log(portal, HUADU)
+    summary = transport(db)
+    assert summary["browser_launches"] == 0 and summary["browser_solves"] == 0
+    huadu = summary["challenges"][HUADU]
+    assert huadu["passed_by_engine"] >= 1 and huadu["engine_unsolved"] == []
+    # two rounds per clearance, and a new clearance whenever one was spent
+    assert summary["engine_solves"] == huadu["engine_solves"] >= 2
+    if "challenge_expiry" in others:
+        assert huadu["engine_solves"] >= 4
+    cleared = [r for r in log if JSL_CLEARANCE in r.cookie and r.status == 200]
+    # the clearance is bound to the User-Agent: the engine ran with Scrapy's own
+    assert len(cleared) > 20 and len({r.user_agent for r in log}) == 1
+    assert "JavaScript engine run(s)" in result.stdout
+
+
 @needs_chromium
 def test_js_challenge_without_the_browser_is_recorded_as_challenge(tmp_path):
     with Portal(faults={"js_challenge"}) as portal:
@@ -110,7 +134,7 @@ def test_browser_challenge_in_the_site_config_allows_the_browser_for_its_hosts(t
     with Portal(faults={"js_challenge"}) as portal:
         db = tmp_path / "archive.db"
         result = crawl(portal.url, db, "--sites", str(sites), "--site", "huadu-shiling",
-                       "--site", "huadu-chini")
+                       "--site", "huadu-chini", *NO_ENGINE)
         assert result.returncode == 0, result.stdout + result.stderr[-3000:]
         truth = portal.expected()
         assert_exact(db, {s: truth[s] for s in ("huadu-shiling", "huadu-chini")}, result)
@@ -126,7 +150,7 @@ def test_browser_challenge_in_the_site_config_allows_the_browser_for_its_hosts(t
 def test_challenges_combined_with_other_switches(others, tmp_path):
     with Portal(faults={"js_challenge", *others}) as portal:
         db = tmp_path / "archive.db"
-        result = crawl(portal.url, db, "--browser")
+        result = crawl(portal.url, db, "--browser", *NO_ENGINE)
         assert result.returncode == 0, result.stdout + result.stderr[-3000:]
         assert_exact(db, portal.expected(), result)
         summary = transport(db)
