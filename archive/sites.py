@@ -62,7 +62,7 @@ class SiteConfig:
     disabled_reason: str = ""
     browser_ua: bool = False  # the host resets connections for non-browser User-Agents
     http_only: bool = False  # the host fails TLS from Python: rewrite https:// to http://
-    browser_challenge: bool = False  # a JavaScript challenge may be solved in headless chromium
+    browser_challenge: bool = False  # a JavaScript challenge may be solved (engine, then browser)
     obey_robots: bool = True
     report_category: int | None = None  # annual-report category id, when no entry URL names it
     aliases: tuple[str, ...] = ()  # other names the body's reports use (shared portal columns)
