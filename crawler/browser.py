@@ -2,8 +2,10 @@
 
 Playwright's async API drives a Debian-packaged Chromium (never a downloaded browser): the
 headless shell (package ``chromium-headless-shell``) when it is installed, else the full
-``chromium`` (about twice its memory: docs/benchmarks.md), on the asyncio loop of Scrapy's reactor, so nothing blocks the reactor: the browser is a set of
-child processes, and the driver talks to it over pipes. One browser at a time, launched on
+``chromium`` (about twice its memory: docs/benchmarks.md), on the asyncio loop of Scrapy's
+reactor, so nothing blocks the reactor: the browser is a set of child processes, and the
+driver talks to it over pipes. It is the fallback for the challenges the embedded engine
+(``crawler/jsengine.py``) cannot run. One browser at a time, launched on
 the first challenge, closed when no challenge came for ``IDLE_SECONDS`` (it costs far more
 memory than the crawl itself) and by :meth:`BrowserSolver.close` at the end. Each solve
 runs in a fresh browser context (no cookies but those handed in), loads only documents and
@@ -55,7 +57,8 @@ CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--js-flags=--lite-mode")
 # Playwright's node driver: no JIT and a 1 MB young generation (~20 % of its memory).
 DRIVER_NODE_OPTIONS = "--jitless --max-semi-space-size=1"
-# The browser and its driver cost ~280 MB (PSS; the full chromium ~500) while they run: close it when no challenge came for this long.
+# The browser and its driver cost ~280 MB PSS (the full chromium ~450) while they run: close
+# them when no challenge came for this long.
 IDLE_SECONDS = 15.0
 CHALLENGE_STATUSES = frozenset({412, 521})
 SKIPPED_RESOURCES = frozenset({"image", "media", "font", "stylesheet"})

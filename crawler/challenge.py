@@ -15,8 +15,9 @@
 3. **a real browser**, where the site allows it (``browser_challenge = true`` in its config,
    or ``gkarchive crawl --browser``): :class:`crawler.browser.BrowserSolver` loads the URL in
    a headless Chromium (Debian's headless shell, else its full browser) until the challenge
-   lets it through; its cookies and User-Agent go to the host's jar and the crawl goes on over plain HTTP until a challenge reappears (expired
-   clearance), when the browser is asked again. One solve per host at a time: requests
+   lets it through; its cookies and User-Agent go to the host's jar and the crawl goes on
+   over plain HTTP until a challenge reappears (expired clearance), when the browser is asked
+   again. One solve per host at a time: requests
    challenged meanwhile wait for it; at most ``MAX_SOLVES_PER_HOST`` per run, and none after
    ``MAX_UNSOLVED_PER_HOST`` failures;
 4. otherwise the response goes on, and the spider records the ``challenge`` error.
@@ -121,7 +122,8 @@ class ChallengeState:
         self.solver = solver
         self.solving: dict[str, asyncio.Future] = {}
         self.solves: Counter[str] = Counter()
-        self.passed: dict[str, Counter[str]] = defaultdict(Counter)  # host -> {cookie, engine, browser}
+        # host -> {cookie, engine, browser}: requests let through after each kind of solve
+        self.passed: dict[str, Counter[str]] = defaultdict(Counter)
         self.unsolved: dict[str, list[str]] = defaultdict(list)
         self.engine_solves: Counter[str] = Counter()  # engine rounds that set a cookie
         self.engine_unsolved: dict[str, list[str]] = defaultdict(list)  # why not (first 5)

@@ -70,7 +70,10 @@ Object.defineProperty(location, 'href', {
   get: function () { return __url.href; }, set: function () { __gk.reloads++; }
 });
 document.location = location;
-function setTimeout(f) { if (typeof f === 'function') __gk.timers.push(f); return __gk.timers.length; }
+function setTimeout(f) {
+  if (typeof f === 'function') __gk.timers.push(f);
+  return __gk.timers.length;
+}
 var setInterval = setTimeout;
 function clearTimeout() {}
 var clearInterval = clearTimeout;
