@@ -1,6 +1,7 @@
 """Crawls of the simulated portal behind WAFs and awkward TLS, over real HTTP on loopback into
 a real SQLite file: the cookie WAF passed by the cookie retry, the JavaScript challenge by
-headless Debian chromium (only with --browser or browser_challenge), the TLS handshake
+the embedded QuickJS engine and, with the engine off, by a headless Debian Chromium (the
+headless shell when installed; only with --browser or browser_challenge), the TLS handshake
 failures by the per-host fallback — each alone and combined with the other switches, with
 the exact reports, attachments and errors, and the run summary's ``transport`` part."""
 
