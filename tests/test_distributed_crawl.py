@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -15,17 +14,17 @@ from urllib.parse import urlsplit
 import pytest
 import redis
 
-from tests.crawl_support import FAST, GKARCHIVE, REPO, archived, crawl, expected_archive
+from tests.crawl_support import FAST, GKARCHIVE, PORTAL_SITES, REPO, archived, crawl, expected_archive
 from tests.portal import Portal
 from tests.redis_support import RedisServer, kill_tree
-from tests.test_crawl_where import without_columns
 
 HOST_DELAY = 0.05  # seconds between two requests to one host, across all workers
 DISTRIBUTED = [*FAST, "--delay", str(HOST_DELAY), "--set", "GKARCHIVE_LEASE_SECONDS=3"]
-# Crawl workers do not share yet the deferral of portal-column and search entries until every
-# list of a site is read (a single process reads a post found twice from its list entry):
-# these sites are crawled without their report columns, by both modes.
-SITES = without_columns(Path(tempfile.mkdtemp(prefix="gk-distributed-")))
+# The portal's sites with their report columns and the title search, and other towns'
+# reports in the shared columns (unassigned): the deferral of column and search entries until
+# every list of a site is read is shared by the workers.
+SITES = PORTAL_SITES
+COLUMNS = {"portal_columns"}
 
 
 def writer_command(portal, server, db, *args: str) -> list[str]:
@@ -47,8 +46,10 @@ def archive_rows(db) -> dict:
         cells = set(conn.execute("SELECT r.site, r.year, r.source_sha256, c.key, c.value "
                                  "FROM report_cells c JOIN reports r ON r.id = c.report_id"))
         runs = conn.execute("SELECT status FROM runs").fetchall()
+        unassigned = set(conn.execute("SELECT url, title, year, body, column_url "
+                                      "FROM unassigned_reports"))
     return {"posts": got.posts, "attachments": got.attachments, "errors": got.errors,
-            "blobs": blobs, "cells": cells, "runs": runs}
+            "blobs": blobs, "cells": cells, "runs": runs, "unassigned": unassigned}
 
 
 def assert_one_request_at_a_time_per_host(requests, delay: float) -> int:
@@ -85,7 +86,7 @@ def wait_for_lease_of(server, *workers: subprocess.Popen,
 def single_process(tmp_path_factory):
     """The reference: today's single-process crawl with extraction."""
     db = tmp_path_factory.mktemp("single") / "archive.db"
-    with Portal() as portal:
+    with Portal(faults=COLUMNS) as portal:
         result = crawl(portal.url, db, "--sites", str(SITES), extract=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     return archive_rows(db)
@@ -95,7 +96,7 @@ def test_two_crawl_and_two_extraction_workers_one_killed_give_the_single_process
         single_process, tmp_path):
     db = tmp_path / "archive.db"
     logs = [open(tmp_path / f"worker{n}.log", "w") for n in range(4)]
-    with Portal() as portal, RedisServer(tmp_path / "redis") as server:
+    with Portal(faults=COLUMNS) as portal, RedisServer(tmp_path / "redis") as server:
         crawlers = [start_worker(server, logs[0]), start_worker(server, logs[1])]
         extractors = [start_worker(server, logs[n], "--extract") for n in (2, 3)]
         workers = [*crawlers, *extractors]
@@ -111,6 +112,7 @@ def test_two_crawl_and_two_extraction_workers_one_killed_give_the_single_process
                 kill_tree(worker)
         requests = portal.requests
         truth = portal.expected()
+        others = portal.unassigned()
     assert writer.returncode == 0, err[-3000:]
     assert "requeued" in err, "the killed worker held no lease when it died"
     assert "no extraction worker" not in err
@@ -119,6 +121,8 @@ def test_two_crawl_and_two_extraction_workers_one_killed_give_the_single_process
     assert distributed["posts"] == want_posts
     assert distributed["attachments"] == want_attachments
     assert distributed["errors"] == want_errors
+    assert {(u, t, y) for u, t, y, _, _ in distributed["unassigned"]} == {
+        (e.url, e.title, e.year) for e in others} and others
     assert distributed == single_process
     assert assert_one_request_at_a_time_per_host(requests, HOST_DELAY) > 50
 

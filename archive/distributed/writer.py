@@ -126,7 +126,8 @@ def _start(conn, writer: ArchiveWriter, options, command: str, sites, years,
 
 
 def _publish_validators(conn, writer: ArchiveWriter, keys: RunKeys) -> None:
-    """ETag/Last-Modified/sha256 of every archived attachment URL (``ArchiveWriter.validators``)."""
+    """ETag/Last-Modified/sha256 of every archived attachment URL (``ArchiveWriter.validators``),
+    and the reports listed as unassigned (``known_unassigned``)."""
     urls = [url for (url,) in writer.db.execute(
         "SELECT DISTINCT url FROM attachments WHERE status = 'ok'")]
     with conn.pipeline(transaction=False) as pipe:
@@ -134,6 +135,8 @@ def _publish_validators(conn, writer: ArchiveWriter, keys: RunKeys) -> None:
             found = writer.validators(url)
             if found[2]:
                 pipe.hset(keys.validators, url, pickle.dumps(found))
+        for url, body in writer.known_unassigned().items():
+            pipe.hset(keys.unassigned, url, body or "")
         pipe.execute()
 
 
@@ -144,11 +147,15 @@ def _seed(conn, keys: RunKeys, config: RunConfig, platform: str, slugs: list[str
     from scrapy.settings import Settings
     from scrapy.spiderloader import SpiderLoader
 
+    from crawler.distributed.frontier import fresh_tag
+    from crawler.distributed.spider import worker_spider
+
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
-    spidercls = SpiderLoader.from_settings(settings).load(platform)
+    spidercls = worker_spider(SpiderLoader.from_settings(settings).load(platform))
     spider = spidercls(site=",".join(slugs), year=config.years,
                        revisit="1" if config.revisit else "")
+    spider.session = SimpleNamespace(conn=conn, keys=keys, known=config.known)
     spider.sites = load_sites(sites_path).select(spider.site_arg, platform=platform)
     spider.configs = {site.slug: site for site in spider.sites}
     writer.upsert_sites([site.to_dict() for site in spider.sites], config.run_id)
@@ -157,11 +164,12 @@ def _seed(conn, keys: RunKeys, config: RunConfig, platform: str, slugs: list[str
     pipeline = ArchivePipeline(SimpleNamespace(writer=writer, run_id=config.run_id))
 
     async def seed() -> None:
-        async for output in spider.start():
+        async for output in spider.seed():
             if isinstance(output, Request):
+                tag = fresh_tag(output.meta)  # before the request is serialised
                 frontier.push(fingerprints.request_fingerprint(output),
                               picklecompat.dumps(output.to_dict(spider=spider)),
-                              output.priority, output.dont_filter)
+                              output.priority, output.dont_filter, tag)
             else:
                 pipeline.process_item(output)
 

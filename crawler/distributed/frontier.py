@@ -17,9 +17,23 @@ Example::
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 CURRENT_RUN = "gkarchive:current-run"  # the run workers should serve (its key prefix)
+# Request meta of a request counted in a set while it is in the frontier or leased (a site's
+# discovery requests): (set key, token, site); each queued copy gets a fresh token.
+FRONTIER_TAG = "gk_frontier_tag"
+
+
+def fresh_tag(meta: dict) -> tuple[str, str] | None:
+    """Give a tagged request's meta a new token (a retry is a new copy: the copy that ends
+    must not take its retry's token out); (set key, token) to add when it is queued."""
+    tag = meta.get(FRONTIER_TAG)
+    if not tag:
+        return None
+    meta[FRONTIER_TAG] = (tag[0], uuid.uuid4().hex, *tag[2:])
+    return meta[FRONTIER_TAG][:2]
 
 
 @dataclass(frozen=True)
@@ -44,10 +58,15 @@ class RunKeys:
     def seen_posts(self, site: str) -> str:
         return f"{self.prefix}:seen_posts:{site}"
 
+    def of_site(self, name: str, site: str, *more: str) -> str:
+        """A per-site key (``discovery_pending``, ``deferred``, …)."""
+        return ":".join((self.prefix, name, site, *more))
+
 
 _PUSH = """
 if redis.call('SADD', KEYS[2], ARGV[1]) == 1 or ARGV[3] == '1' then
   redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
+  if #KEYS > 2 then redis.call('SADD', KEYS[3], ARGV[5]) end
   return 1
 end
 return 0
@@ -81,6 +100,22 @@ end
 return #ARGV
 """
 
+# A tagged request is done: its token leaves the set; the request that empties the set keeps
+# its lease (released once its work is done) and is told so, as is the same request run again
+# after its worker died before that.
+_FINISH = """
+local removed = redis.call('SREM', KEYS[4], ARGV[2])
+if redis.call('SCARD', KEYS[4]) == 0 then
+  if (removed == 1 and redis.call('SETNX', KEYS[5], ARGV[2]) == 1)
+     or redis.call('GET', KEYS[5]) == ARGV[2] then
+    return 1
+  end
+end
+redis.call('HDEL', KEYS[1], ARGV[1]); redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 0
+"""
+
 _REQUEUE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -109,11 +144,18 @@ class Frontier:
         self._renew = conn.register_script(_RENEW)
         self._release = conn.register_script(_RELEASE)
         self._requeue = conn.register_script(_REQUEUE)
+        self._finish = conn.register_script(_FINISH)
 
-    def push(self, fingerprint: str, data: bytes, priority: int, dont_filter: bool = False) -> bool:
-        """Queue a request unless its fingerprint was seen; True when queued."""
-        return bool(self._push(keys=[self.keys.frontier, self.keys.seen],
-                               args=[fingerprint, -priority, "1" if dont_filter else "0", data]))
+    def push(self, fingerprint: str, data: bytes, priority: int, dont_filter: bool = False,
+             tag: tuple[str, str] | None = None) -> bool:
+        """Queue a request unless its fingerprint was seen; True when queued. ``tag`` (a set's
+        key, a member): added to that set in the same step when the request is queued."""
+        keys, args = [self.keys.frontier, self.keys.seen], [fingerprint, -priority,
+                                                            "1" if dont_filter else "0", data]
+        if tag:
+            keys.append(tag[0])
+            args.append(tag[1])
+        return bool(self._push(keys=keys, args=args))
 
     def pop(self, worker: str, ttl_ms: int) -> tuple[str, bytes] | None:
         """The next request and its lease id, or None when the queue is empty."""
@@ -131,6 +173,13 @@ class Frontier:
         if lease_ids:
             self._release(keys=[self.keys.leases, self.keys.lease_expiry, self.keys.lease_meta],
                           args=lease_ids)
+
+    def finish(self, lease_id: str, tag: tuple[str, str], last_key: str) -> bool:
+        """Release a tagged request's lease and its token; True (the lease kept) when its
+        token was the set's last: ``last_key`` then names it."""
+        return bool(self._finish(keys=[self.keys.leases, self.keys.lease_expiry,
+                                       self.keys.lease_meta, tag[0], last_key],
+                                 args=[lease_id, tag[1]]))
 
     def requeue_expired(self) -> int:
         """Requests whose worker stopped renewing their lease go back to the queue."""

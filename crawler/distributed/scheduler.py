@@ -15,11 +15,17 @@ the leases still held.
 
 from __future__ import annotations
 
-from scrapy import signals
+import logging
+
+from scrapy import Request, signals
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
-from crawler.distributed.frontier import Frontier, RunKeys
+from crawler.items import ErrorItem
+from crawler.distributed.frontier import FRONTIER_TAG, Frontier, RunKeys, fresh_tag
+
+logger = logging.getLogger(__name__)
+
 
 class LeasedScheduler(Scheduler):
     @classmethod
@@ -35,8 +41,9 @@ class LeasedScheduler(Scheduler):
 
     def enqueue_request(self, request) -> bool:
         fingerprint = self.df.request_fingerprint(request)
+        tag = fresh_tag(request.meta)  # before the request is serialised
         queued = self.frontier.push(fingerprint, self.queue._encode_request(request),
-                                    request.priority, request.dont_filter)
+                                    request.priority, request.dont_filter, tag)
         if not queued:
             self.df.log(request, self.spider)
         elif self.stats:
@@ -91,10 +98,33 @@ class LeaseKeeper:
         # is handled (Scrapy internals: ExecutionEngine._slot.inprogress).
         busy = engine._slot.inprogress
         done = [lease for lease, request in scheduler.held.items() if request not in busy]
-        scheduler.frontier.release(done)
+        plain = [lease for lease in done if not scheduler.held[lease].meta.get(FRONTIER_TAG)]
+        scheduler.frontier.release(plain)
         for lease in done:
-            del scheduler.held[lease]
+            request = scheduler.held.pop(lease)
+            if lease not in plain:
+                self.finish_tagged(scheduler, lease, request)
         scheduler.frontier.renew(list(scheduler.held), scheduler.lease_ms)
         hosts = getattr(self.crawler, "gk_host_locks", None)
         if hosts is not None:
             hosts.renew()
+
+    def finish_tagged(self, scheduler, lease: str, request) -> None:
+        """A site's discovery request is done, its output in the frontier: the last one of
+        the site makes this worker take the site's deferred candidates, then let go."""
+        key, token, site = request.meta[FRONTIER_TAG]
+        spider = self.crawler.spider
+        if not scheduler.frontier.finish(lease, (key, token), spider.last_discovery_key(site)):
+            return
+        try:
+            for output in spider.take_shared_deferred(site):
+                if isinstance(output, Request):
+                    self.crawler.engine.crawl(output)
+                else:
+                    spider.publish_item(output)
+        except Exception as exc:  # a bug: recorded, and the run still ends
+            logger.exception("taking the deferred candidates of %s failed", site)
+            spider.publish_item(ErrorItem(site, request.url, "spider_error",
+                                          f"taking the deferred candidates: "
+                                          f"{type(exc).__name__}: {exc}"))
+        scheduler.frontier.release([lease])
