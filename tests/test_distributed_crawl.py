@@ -18,7 +18,10 @@ from tests.crawl_support import FAST, GKARCHIVE, PORTAL_SITES, REPO, archived, c
 from tests.portal import Portal
 from tests.redis_support import RedisServer, kill_tree
 
-HOST_DELAY = 0.05  # seconds between two requests to one host, across all workers
+HOST_DELAY = 0.1  # seconds between the starts of two requests to one host, across all workers
+# The lock is taken in the worker; the portal sees the request after the proxy hop, a few ms
+# later or sooner from one request to the next on a loaded machine.
+PATH_JITTER = 0.02
 DISTRIBUTED = [*FAST, "--delay", str(HOST_DELAY), "--set", "GKARCHIVE_LEASE_SECONDS=3"]
 # The portal's sites with their report columns and the title search, and other towns'
 # reports in the shared columns (unassigned): the deferral of column and search entries until
@@ -54,7 +57,7 @@ def archive_rows(db) -> dict:
 
 def assert_one_request_at_a_time_per_host(requests, delay: float) -> int:
     """No two requests to one host overlap at the portal, and each starts at least ``delay``
-    after the previous one ended; returns how many requests were checked."""
+    after the previous one started (Scrapy's delay); returns how many requests were checked."""
     by_host = defaultdict(list)
     for rec in requests:
         if rec.method != "CONNECT" and rec.started:
@@ -63,7 +66,7 @@ def assert_one_request_at_a_time_per_host(requests, delay: float) -> int:
         recs.sort(key=lambda r: r.started)
         for before, after in zip(recs, recs[1:]):
             assert after.started >= before.time, f"overlap on {host}: {before} and {after}"
-            assert after.started - before.time >= delay * 0.9, f"too close on {host}"
+            assert after.started - before.started >= delay - PATH_JITTER, f"too close on {host}"
     return sum(len(recs) for recs in by_host.values())
 
 

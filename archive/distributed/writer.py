@@ -108,7 +108,11 @@ def _start(conn, writer: ArchiveWriter, options, command: str, sites, years,
         sites_toml=Path(options.sites_file).read_text(encoding="utf-8"), platforms=by_platform,
         years=options.years, revisit=options.revisit, known=writer.known_posts(),
         proxy=options.proxy, delay=settings.getfloat("DOWNLOAD_DELAY"),
-        settings={"USER_AGENT": settings.get("USER_AGENT"), **options.settings})
+        # one download slot per host of the run and more (crawl_settings): a worker takes one
+        # request of a host at a time, so with fewer slots than hosts some hosts would idle
+        settings={"USER_AGENT": settings.get("USER_AGENT"),
+                  "CONCURRENT_REQUESTS": settings.getint("CONCURRENT_REQUESTS"),
+                  **options.settings})
     _publish_validators(conn, writer, keys)
     top = writer.db.execute("SELECT coalesce(max(id), 0) FROM fetches").fetchone()[0]
     with conn.pipeline(transaction=True) as pipe:
@@ -169,7 +173,7 @@ def _seed(conn, keys: RunKeys, config: RunConfig, platform: str, slugs: list[str
                 tag = fresh_tag(output.meta)  # before the request is serialised
                 frontier.push(fingerprints.request_fingerprint(output),
                               picklecompat.dumps(output.to_dict(spider=spider)),
-                              output.priority, output.dont_filter, tag)
+                              output.priority, output.dont_filter, tag, url=output.url)
             else:
                 pipeline.process_item(output)
 

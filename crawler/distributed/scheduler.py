@@ -22,7 +22,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from crawler.items import ErrorItem
-from crawler.distributed.frontier import FRONTIER_TAG, Frontier, RunKeys, fresh_tag
+from crawler.distributed.frontier import FRONTIER_TAG, LEASE_META, Frontier, RunKeys, fresh_tag
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ class LeasedScheduler(Scheduler):
         scheduler.frontier = Frontier(scheduler.server,
                                       RunKeys(settings.get("GKARCHIVE_FRONTIER_KEYS")))
         scheduler.worker = settings.get("GKARCHIVE_WORKER_NAME")
+        scheduler.run_prefix = settings.get("GKARCHIVE_RUN_KEYS")
         scheduler.lease_ms = int(settings.getfloat("GKARCHIVE_LEASE_SECONDS") * 1000)
         scheduler.held = {}  # lease id -> the Request object the engine holds
         return scheduler
@@ -43,7 +44,7 @@ class LeasedScheduler(Scheduler):
         fingerprint = self.df.request_fingerprint(request)
         tag = fresh_tag(request.meta)  # before the request is serialised
         queued = self.frontier.push(fingerprint, self.queue._encode_request(request),
-                                    request.priority, request.dont_filter, tag)
+                                    request.priority, request.dont_filter, tag, url=request.url)
         if not queued:
             self.df.log(request, self.spider)
         elif self.stats:
@@ -51,11 +52,12 @@ class LeasedScheduler(Scheduler):
         return queued
 
     def next_request(self):
-        popped = self.frontier.pop(self.worker, self.lease_ms)
+        popped = self.frontier.pop(self.worker, self.lease_ms, self.run_prefix)
         if popped is None:
             return None
         lease_id, data = popped
         request = self.queue._decode_request(data)
+        request.meta[LEASE_META] = lease_id  # the claim on its host (HostLockMiddleware)
         self.held[lease_id] = request
         if self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
