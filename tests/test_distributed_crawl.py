@@ -114,8 +114,12 @@ def test_two_crawl_and_two_extraction_workers_one_killed_give_the_single_process
             writer = subprocess.Popen(writer_command(portal, server, db), cwd=REPO,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             # the first crawl worker caught mid-request is killed (under load one worker may
-            # still be starting when the other has taken every request)
-            kill_tree(wait_for_lease_of(server, *crawlers))
+            # still be starting when the other has taken every request), and replaced as
+            # systemd's Restart=always would: two workers share the rest of the run (a site's
+            # lists and its deferred column and search entries taken by different workers)
+            killed = wait_for_lease_of(server, *crawlers)
+            kill_tree(killed)
+            workers.append(start_worker(server, logs[crawlers.index(killed)]))
             out, err = writer.communicate(timeout=400)
         finally:
             for worker in workers:
