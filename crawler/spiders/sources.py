@@ -86,7 +86,6 @@ def discovery(callback):
             results = [ErrorItem(site, response.url, "spider_error",
                                  f"{type(exc).__name__}: {exc}", fetch.fetch_id)]
         yield from results
-        # after its output (crawl workers: its requests are in the shared frontier by then)
         self.discovered(site, response.request)
         yield from self.take_deferred(site, response.request)
 
@@ -129,7 +128,8 @@ class ReportSourcesMixin:
 
     def discovery_over(self, site: str, request) -> bool:
         """True once, when the last discovery request of ``site`` is done (``request``: the
-        one just done, or None)."""
+        one just done, or None). Crawl workers decide it when the engine is done with the
+        request (``crawler.distributed``), not here."""
         state = self.state[site]
         if state.discovery.pending > 0 or state.discovery.flushed:
             return False
@@ -212,6 +212,7 @@ class ReportSourcesMixin:
             yield from self.take_candidates(site)
 
     def take_candidates(self, site: str):
+        """The deferred candidates of ``site`` that no list showed, search hits first."""
         state = self.state[site]
         ordered = sorted(self.deferred_candidates(site), key=lambda c: c.source != "search")
         for candidate in ordered:
