@@ -103,17 +103,26 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _serving_children(pid: int) -> list[int]:
+    """The children of a crawl worker that serve a run (not multiprocessing's resource
+    tracker, which lives as long as the worker)."""
+    found = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+                if b"resource_tracker" not in cmdline:
+                    found.append(int(child))
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return found
+
+
 def _worker_cpu(worker: subprocess.Popen, timeout: float = 60) -> float:
     """A crawl worker's CPU once the child that served the run has ended (the worker waits
     for it, so its time is in the worker's children's time)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            tasks = Path(f"/proc/{worker.pid}/task").iterdir()
-            if not any((task / "children").read_text().split() for task in tasks):
-                break
-        except (FileNotFoundError, ProcessLookupError):
-            break
+    while _serving_children(worker.pid) and time.monotonic() < deadline:
         time.sleep(0.2)
     return _cpu_seconds(worker.pid, children=True)
 
