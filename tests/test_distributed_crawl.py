@@ -18,6 +18,7 @@ import redis
 from tests.crawl_support import FAST, GKARCHIVE, PORTAL_SITES, REPO, archived, crawl, expected_archive
 from tests.portal import Portal
 from tests.redis_support import RedisServer, kill_tree
+from tests.test_crawl_where import without_columns
 
 HOST_DELAY = 0.1  # seconds between the starts of two requests to one host, across all workers
 DISTRIBUTED = [*FAST, "--delay", str(HOST_DELAY), "--set", "GKARCHIVE_LEASE_SECONDS=3"]
@@ -28,8 +29,8 @@ SITES = PORTAL_SITES
 COLUMNS = {"portal_columns"}
 
 
-def writer_command(portal, server, db, *args: str) -> list[str]:
-    return [*GKARCHIVE, "crawl", "--sites", str(SITES), "--db", str(db), "--proxy",
+def writer_command(portal, server, db, *args: str, sites: Path = SITES) -> list[str]:
+    return [*GKARCHIVE, "crawl", "--sites", str(sites), "--db", str(db), "--proxy",
             portal.url, "--log-level", "WARNING", *DISTRIBUTED, "--redis", server.url, *args]
 
 
@@ -210,3 +211,27 @@ def test_redis_restarting_is_survived_with_its_data_and_reported_without(tmp_pat
     with sqlite3.connect(tmp_path / "lost.db") as conn:
         status, reason = conn.execute("SELECT status, finish_reason FROM runs").fetchone()
     assert status == "failed" and "RunLost" in reason
+
+
+def test_a_nightly_run_keeps_the_posts_below_the_list_window(tmp_path):
+    """As one process (``fully_listed_sites``): a known post older than anything the site's
+    list window shows is not removed, though no list of the nightly run showed it (nor a
+    report column: without them, the search of the first crawl is the only way to them)."""
+    db, sites = tmp_path / "archive.db", without_columns(tmp_path)
+    log = open(tmp_path / "worker.log", "w")
+    with Portal(faults={"list_window"}) as portal, RedisServer(tmp_path / "redis") as server:
+        worker = start_worker(server, log)
+        try:
+            runs = [subprocess.run(writer_command(portal, server, db, "--no-extract", sites=sites),
+                                   cwd=REPO, capture_output=True, text=True, timeout=600)
+                    for _ in (1, 2)]
+        finally:
+            kill_tree(worker)
+        truth = portal.expected()
+    assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr[-3000:]
+    assert archived(db).posts == expected_archive(truth)[0]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM fetches WHERE kind = 'search' AND run_id = 2"
+                            ).fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM posts WHERE removed_run IS NOT NULL"
+                            ).fetchone() == (0,)

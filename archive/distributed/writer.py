@@ -144,14 +144,11 @@ def _publish_validators(conn, writer: ArchiveWriter, keys: RunKeys) -> None:
         pipe.execute()
 
 
-def _seed(conn, keys: RunKeys, config: RunConfig, platform: str, slugs: list[str],
-          writer: ArchiveWriter, sites_path) -> None:
-    """The platform spider's own start(): requests into its frontier, items (disabled sites)
-    written; the sites' rows upserted as a local spider's session does."""
+def _platform_spider(conn, keys: RunKeys, config: RunConfig, platform: str, slugs: list[str]):
+    """The workers' spider of one platform, as the writer uses it: to seed, and at the end."""
     from scrapy.settings import Settings
     from scrapy.spiderloader import SpiderLoader
 
-    from crawler.distributed.frontier import fresh_tag
     from crawler.distributed.spider import worker_spider
 
     settings = Settings()
@@ -160,6 +157,16 @@ def _seed(conn, keys: RunKeys, config: RunConfig, platform: str, slugs: list[str
     spider = spidercls(site=",".join(slugs), year=config.years,
                        revisit="1" if config.revisit else "")
     spider.session = SimpleNamespace(conn=conn, keys=keys, known=config.known)
+    return spider
+
+
+def _seed(conn, keys: RunKeys, config: RunConfig, platform: str, slugs: list[str],
+          writer: ArchiveWriter, sites_path) -> None:
+    """The platform spider's own start(): requests into its frontier, items (disabled sites)
+    written; the sites' rows upserted as a local spider's session does."""
+    from crawler.distributed.frontier import fresh_tag
+
+    spider = _platform_spider(conn, keys, config, platform, slugs)
     spider.sites = load_sites(sites_path).select(spider.site_arg, platform=platform)
     spider.configs = {site.slug: site for site in spider.sites}
     writer.upsert_sites([site.to_dict() for site in spider.sites], config.run_id)
@@ -227,13 +234,13 @@ def _apply(writer: ArchiveWriter, pipeline: ArchivePipeline, raw: bytes) -> None
 def _close_run(conn, writer: ArchiveWriter, config: RunConfig, keys: RunKeys, sites,
                years) -> dict:
     """Mark removed posts of fully listed sites, summarise, close the run, tell the workers."""
+    from crawler.distributed.spider import fully_listed_sites
+
     conn.set(keys.status, "finished")
-    if not years:
-        failures = {k.decode(): int(v) for k, v in conn.hgetall(keys.list_failures).items()}
-        for site in sorted(s.decode() for s in conn.smembers(keys.listed_sites)):
-            if not failures.get(site):
-                seen = {p.decode() for p in conn.smembers(keys.seen_posts(site))}
-                writer.mark_removed(site, seen, config.run_id)
+    for platform, slugs in sorted(config.platforms.items()):  # the spider's own rule
+        spider = _platform_spider(conn, keys, config, platform, slugs)
+        for site, seen in sorted(fully_listed_sites(spider, conn, keys, slugs).items()):
+            writer.mark_removed(site, seen, config.run_id)
     summary = summarize_run(writer.db, config.run_id, sites)
     writer.finish_run(config.run_id, "finished", "finished", summary)
     _forget_run(conn, keys)

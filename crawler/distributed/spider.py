@@ -82,6 +82,12 @@ class WorkerSpiderMixin:
         self.session.conn.hincrby(self.session.keys.list_failures, site, 1)
 
 
+_LOWEST = """
+local now = redis.call('HGET', KEYS[1], ARGV[1])
+if not now or tonumber(ARGV[2]) < tonumber(now) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1
+"""
+
 _DEFER = """
 local new = {}
 for i = 1, #ARGV, 2 do
@@ -112,14 +118,20 @@ class SharedDiscoveryMixin:
         """The state this worker carries goes to Redis before the request's token leaves
         the pending set, for the worker that takes the deferred."""
         super().discovered(site, request)
-        keys = self.session.keys
+        keys, state = self.session.keys, self.state[site]
+        if not hasattr(self, "_lowest_script"):
+            self._lowest_script = self.session.conn.register_script(_LOWEST)
         with self.session.conn.pipeline(transaction=False) as pipe:
-            for name, value in platform_state(self.state[site]).items():
+            for name, value in platform_state(state).items():
                 key = keys.of_site("carried", site, name)
                 if isinstance(value, set):
                     pipe.sadd(key, *(pickle.dumps(v) for v in value))
                 else:
                     pipe.set(key, pickle.dumps(value), nx=True)
+            for name in getattr(type(state), "LOWEST", ()):
+                if getattr(state, name) is not None:
+                    self._lowest_script(keys=[keys.of_site("lowest", site)],
+                                        args=[name, getattr(state, name)], client=pipe)
             pipe.execute()
 
     def discovery_over(self, site: str, request) -> bool:
@@ -163,6 +175,24 @@ class SharedDiscoveryMixin:
     def deferred_candidates(self, site: str) -> list[Candidate]:
         conn, keys = self.session.conn, self.session.keys
         return [pickle.loads(raw) for raw in conn.lrange(keys.of_site("deferred", site), 0, -1)]
+
+
+def fully_listed_sites(spider, conn, keys, sites: list[str]) -> dict[str, set[str]]:
+    """The platform spider's own ``fully_listed_sites`` over what the workers recorded in
+    Redis: which sites were listed, their list failures, the posts their lists showed, the
+    state's ``LOWEST`` numbers (the writer calls it at the end of the run)."""
+    failures = {k.decode(): int(v) for k, v in conn.hgetall(keys.list_failures).items()}
+    listed = {s.decode() for s in conn.smembers(keys.listed_sites)}
+    for site in sites:
+        if site not in listed:
+            continue
+        state = spider.state[site]
+        state.listed = {"read"}
+        state.list_failures = failures.get(site, 0)
+        state.posts = {p.decode() for p in conn.smembers(keys.seen_posts(site))}
+        for name, value in conn.hgetall(keys.of_site("lowest", site)).items():
+            setattr(state, name.decode(), int(value))
+    return spider.fully_listed_sites()
 
 
 def carried_fields(state: SiteState) -> list[str]:

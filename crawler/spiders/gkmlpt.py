@@ -33,6 +33,9 @@ class GkmlptSiteState(SiteState):
     # What a crawl worker parsing the next page of the site must know (crawler.distributed):
     # the report categories of the shell, the jump entries seen, the site's gkmlpt base.
     CARRIED = ("report_categories", "jumps", "base")
+    # What the end of the run reads beyond the base's (fully_listed_sites): numbers of which
+    # crawl workers keep the lowest any worker saw.
+    LOWEST = ("site_list_floor",)
 
     report_categories: set[int] = field(default_factory=set)
     jumps: set[str] = field(default_factory=set)  # `type: url` entries: never fetched
