@@ -80,6 +80,10 @@ def search_hit(post_id: str, year: int) -> Candidate:
 def test_the_worker_that_takes_the_deferred_knows_what_every_worker_listed(redis_url):
     lists, search = redis_worker(redis_url), redis_worker(redis_url)
     assert lists.first_sighting(SITE, "1001")  # a list page parsed by one worker showed it
+    seen = lists.session.keys.seen_posts(SITE)
+    assert not lists.session.conn.sismember(seen, "1001")  # kept until its lease goes
+    lists.flush_sightings()  # LeaseKeeper.tick, before it releases leases
+    assert lists.session.conn.sismember(seen, "1001")
     lists.state[SITE].report_categories |= {6160}
     lists.discovered(SITE, Request("https://www.huadu.gov.cn/gzhdcnz/gkmlpt/api/all/0"))
     hits = [search_hit("1001", 2022), search_hit("1002", 2023)]

@@ -100,6 +100,7 @@ class LeaseKeeper:
         # is handled (Scrapy internals: ExecutionEngine._slot.inprogress).
         busy = engine._slot.inprogress
         done = [lease for lease, request in scheduler.held.items() if request not in busy]
+        self.crawler.spider.flush_sightings()  # what their callbacks saw, before leases go
         plain = [lease for lease in done if not scheduler.held[lease].meta.get(FRONTIER_TAG)]
         scheduler.frontier.release(plain)
         for lease in done:
@@ -129,4 +130,5 @@ class LeaseKeeper:
             spider.publish_item(ErrorItem(site, request.url, "spider_error",
                                           f"taking the deferred candidates: "
                                           f"{type(exc).__name__}: {exc}"))
+        spider.flush_sightings()
         scheduler.frontier.release([lease])

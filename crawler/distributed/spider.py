@@ -42,6 +42,7 @@ class WorkerSpiderMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.state = defaultdict(self.site_state_class)
+        self._sightings: defaultdict[str, list[str]] = defaultdict(list)  # not yet in Redis
 
     async def start(self):
         return
@@ -74,8 +75,21 @@ class WorkerSpiderMixin:
     def first_sighting(self, site: str, post_id: str) -> bool:
         new = super().first_sighting(site, post_id)
         if new:
-            self.session.conn.sadd(self.session.keys.seen_posts(site), post_id)
+            self._sightings[site].append(post_id)
         return new
+
+    def flush_sightings(self) -> None:
+        """The posts this worker's lists showed go to Redis in one round trip: before any
+        lease is released (``LeaseKeeper.tick``), so a request whose lease is gone has its
+        sightings in Redis, and one killed before that runs again."""
+        if not any(self._sightings.values()):
+            return
+        with self.session.conn.pipeline(transaction=False) as pipe:
+            for site, posts in self._sightings.items():
+                if posts:
+                    pipe.sadd(self.session.keys.seen_posts(site), *posts)
+            pipe.execute()
+        self._sightings.clear()
 
     def list_failed(self, site: str) -> None:
         super().list_failed(site)
@@ -144,6 +158,7 @@ class SharedDiscoveryMixin:
         """The site's deferred candidates, with every post id its lists showed and the state
         every worker carried."""
         conn, keys, state = self.session.conn, self.session.keys, self.state[site]
+        self.flush_sightings()
         state.posts |= {p.decode() for p in conn.smembers(keys.seen_posts(site))}
         carried = {}
         for name in carried_fields(state):
