@@ -171,13 +171,15 @@ def test_the_writer_killed_mid_run_resumes_on_restart(tmp_path):
         want_posts, want_attachments, want_errors)
     assert rows["runs"] == [("finished",), ("finished",)]
     # The nightly logic, with what the archive knows handed over through Redis: the unchanged
-    # posts are not fetched again, so nothing but lists (and robots.txt) is.
+    # posts are not fetched again, so nothing but lists, report columns (and robots.txt) is;
+    # no search (not a first crawl), no detail page (not even of a column entry naming no
+    # body: the earlier run's decision is known).
     assert nightly.returncode == 0, nightly.stderr[-3000:]
     assert len(rows["blobs"]) == blobs
     with sqlite3.connect(db) as conn:
         kinds = {k for (k,) in conn.execute("SELECT DISTINCT kind FROM fetches WHERE run_id = 2")}
         touched = conn.execute("SELECT count(*) FROM posts WHERE last_run = 2").fetchone()[0]
-    assert kinds <= {"entry", "shell", "list", "robots"}, kinds
+    assert kinds <= {"entry", "shell", "list", "column", "robots"}, kinds
     assert touched == len(want_posts)
 
 
