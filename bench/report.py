@@ -212,38 +212,9 @@ def cli_section(scratch: Path, args) -> Section:
 
 
 def distributed_section(scratch: Path, args) -> Section:
-    from bench import distributed_bench as db
+    from bench.distributed_bench import distributed_section as section
 
-    delay = 0.2
-    points = db.crawl_points(scratch, delay=delay)
-    ocr = db.ocr_seconds(scratch, scans=6)
-    body = [f"Crawl: `bench/bigportal.py` grown by 300 news and 6 report posts per site (3 hosts), "
-            f"`--delay {delay}`, redis-server on loopback, every worker on this machine; "
-            "seconds from the portal's first request to its last. The ideal is the politeness "
-            "bound: no crawl ends before its busiest host has served its n requests one at a "
-            "time, n × (delay + median service time); ideal rate = requests / that time.", "",
-            "| crawl | requests | seconds | requests/s | politeness ideal/s | of ideal |",
-            "| --- | ---: | ---: | ---: | ---: | ---: |"]
-    for p in points:
-        name = "single process (no Redis)" if p.workers == 0 else f"{p.workers} crawl worker(s)"
-        body.append(f"| {name} | {p.requests} | {p.seconds:.1f} | {p.per_second:.1f} | "
-                    f"{p.ideal_per_second:.1f} | {p.per_second / p.ideal_per_second:.0%} |")
-    body += ["", f"OCR: 6 scanned PDFs (unique copies of `dg-qingxi-2021-scan.pdf`) plus dg-zjj's "
-             "own 3 reports, `gkarchive reextract --missing --redis` with extraction workers: "
-             f"1 worker {ocr[1]:.0f} s, 2 workers {ocr[2]:.0f} s "
-             f"({ocr[1] / ocr[2]:.2f}× on this 2-core machine, shared with other jobs)."]
-    single = next(p for p in points if p.workers == 0)
-    best = max(p.per_second for p in points if p.workers)
-    targets = [Target("distributed: crawl workers ≥ 80% of the politeness ideal",
-                      f"best {best / min(p.ideal_per_second for p in points):.0%}",
-                      all(p.per_second >= 0.8 * p.ideal_per_second for p in points if p.workers)),
-               Target("distributed: 2 extraction workers faster than 1", f"{ocr[1] / ocr[2]:.2f}×",
-                      ocr[2] < ocr[1]),
-               Target("distributed: crawl workers within 10% of the single process",
-                      f"{best:.1f} vs {single.per_second:.1f} requests/s",
-                      best >= 0.9 * single.per_second)]
-    return Section("Distributed crawl and extraction (Redis)",
-                   "`python -m bench --only distributed`", body, targets)
+    return section(scratch, args)
 
 
 SECTIONS = {"crawl": crawl_section, "extract": extraction_section, "parse": parsing_section,

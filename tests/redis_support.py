@@ -28,8 +28,9 @@ def free_port() -> int:
 
 
 class RedisServer:
-    def __init__(self, folder: Path, port: int | None = None):
+    def __init__(self, folder: Path, port: int | None = None, appendfsync: str = "always"):
         self.folder = Path(folder)
+        self.appendfsync = appendfsync  # "everysec": as docs/distributed.md advises production
         self.port = port or free_port()
         self.process: subprocess.Popen | None = None
         self.binary = shutil.which("redis-server")
@@ -44,7 +45,7 @@ class RedisServer:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-             "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+             "--save", "", "--appendonly", "yes", "--appendfsync", self.appendfsync,
              "--protected-mode", "yes", "--daemonize", "no", "--logfile", "redis.log"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis.Redis(port=self.port, socket_connect_timeout=1)

@@ -108,7 +108,11 @@ def _start(conn, writer: ArchiveWriter, options, command: str, sites, years,
         sites_toml=Path(options.sites_file).read_text(encoding="utf-8"), platforms=by_platform,
         years=options.years, revisit=options.revisit, known=writer.known_posts(),
         proxy=options.proxy, delay=settings.getfloat("DOWNLOAD_DELAY"),
-        settings={"USER_AGENT": settings.get("USER_AGENT"), **options.settings})
+        # one download slot per host of the run and more (crawl_settings): a worker takes one
+        # request of a host at a time, so with fewer slots than hosts some hosts would idle
+        settings={"USER_AGENT": settings.get("USER_AGENT"),
+                  "CONCURRENT_REQUESTS": settings.getint("CONCURRENT_REQUESTS"),
+                  **options.settings})
     _publish_validators(conn, writer, keys)
     top = writer.db.execute("SELECT coalesce(max(id), 0) FROM fetches").fetchone()[0]
     with conn.pipeline(transaction=True) as pipe:
@@ -126,7 +130,8 @@ def _start(conn, writer: ArchiveWriter, options, command: str, sites, years,
 
 
 def _publish_validators(conn, writer: ArchiveWriter, keys: RunKeys) -> None:
-    """ETag/Last-Modified/sha256 of every archived attachment URL (``ArchiveWriter.validators``)."""
+    """ETag/Last-Modified/sha256 of every archived attachment URL (``ArchiveWriter.validators``),
+    and the reports listed as unassigned (``known_unassigned``)."""
     urls = [url for (url,) in writer.db.execute(
         "SELECT DISTINCT url FROM attachments WHERE status = 'ok'")]
     with conn.pipeline(transaction=False) as pipe:
@@ -134,21 +139,34 @@ def _publish_validators(conn, writer: ArchiveWriter, keys: RunKeys) -> None:
             found = writer.validators(url)
             if found[2]:
                 pipe.hset(keys.validators, url, pickle.dumps(found))
+        for url, body in writer.known_unassigned().items():
+            pipe.hset(keys.unassigned, url, body or "")
         pipe.execute()
+
+
+def _platform_spider(conn, keys: RunKeys, config: RunConfig, platform: str, slugs: list[str]):
+    """The workers' spider of one platform, as the writer uses it: to seed, and at the end."""
+    from scrapy.settings import Settings
+    from scrapy.spiderloader import SpiderLoader
+
+    from crawler.distributed.spider import worker_spider
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    spidercls = worker_spider(SpiderLoader.from_settings(settings).load(platform))
+    spider = spidercls(site=",".join(slugs), year=config.years,
+                       revisit="1" if config.revisit else "")
+    spider.session = SimpleNamespace(conn=conn, keys=keys, known=config.known)
+    return spider
 
 
 def _seed(conn, keys: RunKeys, config: RunConfig, platform: str, slugs: list[str],
           writer: ArchiveWriter, sites_path) -> None:
     """The platform spider's own start(): requests into its frontier, items (disabled sites)
     written; the sites' rows upserted as a local spider's session does."""
-    from scrapy.settings import Settings
-    from scrapy.spiderloader import SpiderLoader
+    from crawler.distributed.frontier import fresh_tag
 
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
-    spidercls = SpiderLoader.from_settings(settings).load(platform)
-    spider = spidercls(site=",".join(slugs), year=config.years,
-                       revisit="1" if config.revisit else "")
+    spider = _platform_spider(conn, keys, config, platform, slugs)
     spider.sites = load_sites(sites_path).select(spider.site_arg, platform=platform)
     spider.configs = {site.slug: site for site in spider.sites}
     writer.upsert_sites([site.to_dict() for site in spider.sites], config.run_id)
@@ -157,11 +175,12 @@ def _seed(conn, keys: RunKeys, config: RunConfig, platform: str, slugs: list[str
     pipeline = ArchivePipeline(SimpleNamespace(writer=writer, run_id=config.run_id))
 
     async def seed() -> None:
-        async for output in spider.start():
+        async for output in spider.seed():
             if isinstance(output, Request):
+                tag = fresh_tag(output.meta)  # before the request is serialised
                 frontier.push(fingerprints.request_fingerprint(output),
                               picklecompat.dumps(output.to_dict(spider=spider)),
-                              output.priority, output.dont_filter)
+                              output.priority, output.dont_filter, tag, url=output.url)
             else:
                 pipeline.process_item(output)
 
@@ -215,13 +234,13 @@ def _apply(writer: ArchiveWriter, pipeline: ArchivePipeline, raw: bytes) -> None
 def _close_run(conn, writer: ArchiveWriter, config: RunConfig, keys: RunKeys, sites,
                years) -> dict:
     """Mark removed posts of fully listed sites, summarise, close the run, tell the workers."""
+    from crawler.distributed.spider import fully_listed_sites
+
     conn.set(keys.status, "finished")
-    if not years:
-        failures = {k.decode(): int(v) for k, v in conn.hgetall(keys.list_failures).items()}
-        for site in sorted(s.decode() for s in conn.smembers(keys.listed_sites)):
-            if not failures.get(site):
-                seen = {p.decode() for p in conn.smembers(keys.seen_posts(site))}
-                writer.mark_removed(site, seen, config.run_id)
+    for platform, slugs in sorted(config.platforms.items()):  # the spider's own rule
+        spider = _platform_spider(conn, keys, config, platform, slugs)
+        for site, seen in sorted(fully_listed_sites(spider, conn, keys, slugs).items()):
+            writer.mark_removed(site, seen, config.run_id)
     summary = summarize_run(writer.db, config.run_id, sites)
     writer.finish_run(config.run_id, "finished", "finished", summary)
     _forget_run(conn, keys)

@@ -15,11 +15,17 @@ the leases still held.
 
 from __future__ import annotations
 
-from scrapy import signals
+import logging
+
+from scrapy import Request, signals
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
-from crawler.distributed.frontier import Frontier, RunKeys
+from crawler.items import ErrorItem
+from crawler.distributed.frontier import FRONTIER_TAG, LEASE_META, Frontier, RunKeys, fresh_tag
+
+logger = logging.getLogger(__name__)
+
 
 class LeasedScheduler(Scheduler):
     @classmethod
@@ -29,14 +35,16 @@ class LeasedScheduler(Scheduler):
         scheduler.frontier = Frontier(scheduler.server,
                                       RunKeys(settings.get("GKARCHIVE_FRONTIER_KEYS")))
         scheduler.worker = settings.get("GKARCHIVE_WORKER_NAME")
+        scheduler.run_prefix = settings.get("GKARCHIVE_RUN_KEYS")
         scheduler.lease_ms = int(settings.getfloat("GKARCHIVE_LEASE_SECONDS") * 1000)
         scheduler.held = {}  # lease id -> the Request object the engine holds
         return scheduler
 
     def enqueue_request(self, request) -> bool:
         fingerprint = self.df.request_fingerprint(request)
+        tag = fresh_tag(request.meta)  # before the request is serialised
         queued = self.frontier.push(fingerprint, self.queue._encode_request(request),
-                                    request.priority, request.dont_filter)
+                                    request.priority, request.dont_filter, tag, url=request.url)
         if not queued:
             self.df.log(request, self.spider)
         elif self.stats:
@@ -44,11 +52,12 @@ class LeasedScheduler(Scheduler):
         return queued
 
     def next_request(self):
-        popped = self.frontier.pop(self.worker, self.lease_ms)
+        popped = self.frontier.pop(self.worker, self.lease_ms, self.run_prefix)
         if popped is None:
             return None
         lease_id, data = popped
         request = self.queue._decode_request(data)
+        request.meta[LEASE_META] = lease_id  # the claim on its host (HostLockMiddleware)
         self.held[lease_id] = request
         if self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
@@ -91,10 +100,35 @@ class LeaseKeeper:
         # is handled (Scrapy internals: ExecutionEngine._slot.inprogress).
         busy = engine._slot.inprogress
         done = [lease for lease, request in scheduler.held.items() if request not in busy]
-        scheduler.frontier.release(done)
+        self.crawler.spider.flush_sightings()  # what their callbacks saw, before leases go
+        plain = [lease for lease in done if not scheduler.held[lease].meta.get(FRONTIER_TAG)]
+        scheduler.frontier.release(plain)
         for lease in done:
-            del scheduler.held[lease]
+            request = scheduler.held.pop(lease)
+            if lease not in plain:
+                self.finish_tagged(scheduler, lease, request)
         scheduler.frontier.renew(list(scheduler.held), scheduler.lease_ms)
         hosts = getattr(self.crawler, "gk_host_locks", None)
         if hosts is not None:
             hosts.renew()
+
+    def finish_tagged(self, scheduler, lease: str, request) -> None:
+        """A site's discovery request is done, its output in the frontier: the last one of
+        the site makes this worker take the site's deferred candidates, then let go."""
+        key, token, site = request.meta[FRONTIER_TAG]
+        spider = self.crawler.spider
+        if not scheduler.frontier.finish(lease, (key, token), spider.last_discovery_key(site)):
+            return
+        try:
+            for output in spider.take_shared_deferred(site):
+                if isinstance(output, Request):
+                    self.crawler.engine.crawl(output)
+                else:
+                    spider.publish_item(output)
+        except Exception as exc:  # a bug: recorded, and the run still ends
+            logger.exception("taking the deferred candidates of %s failed", site)
+            spider.publish_item(ErrorItem(site, request.url, "spider_error",
+                                          f"taking the deferred candidates: "
+                                          f"{type(exc).__name__}: {exc}"))
+        spider.flush_sightings()
+        scheduler.frontier.release([lease])

@@ -46,7 +46,8 @@ def publish(conn, keys: RunKeys, message: tuple) -> None:
 
 
 class RemoteValidators:
-    """``validators(url)`` as ``ArchiveWriter`` answers it, from the writer's snapshot."""
+    """``validators(url)`` and ``known_unassigned()`` as ``ArchiveWriter`` answers them, from
+    the writer's snapshot."""
 
     def __init__(self, conn, keys: RunKeys):
         self.conn, self.keys = conn, keys
@@ -54,6 +55,11 @@ class RemoteValidators:
     def validators(self, url: str) -> tuple[str | None, str | None, str | None]:
         value = self.conn.hget(self.keys.validators, url)
         return pickle.loads(value) if value else (None, None, None)
+
+    def known_unassigned(self) -> dict[str, str]:
+        """URL → body of every report the archive lists as unassigned."""
+        return {url.decode(): body.decode()
+                for url, body in self.conn.hgetall(self.keys.unassigned).items()}
 
 
 class RemoteSession(ArchiveSession):

@@ -26,6 +26,9 @@ from crawler.distributed.frontier import CURRENT_RUN, RunKeys
 
 WAIT_NOTICE_EVERY = 60.0
 LEASE_SECONDS = 30.0  # a dead worker's requests return to the frontier after this
+# How often an engine with free download slots asks the frontier again (Scrapy: 5 s); a worker
+# also asks after each download. Every host may be claimed by the other workers' requests.
+HEARTBEAT_SECONDS = 0.2
 
 
 def run_crawl_worker(redis_url: str, *, proxy: str | None = None, once: bool = False,
@@ -82,7 +85,7 @@ def serve_run(redis_url: str, prefix: str, name: str, proxy: str | None, log_lev
     keys = RunKeys(prefix)
     config = pickle.loads(conn.get(keys.config))
     # Idle workers look for new requests in Redis at each engine heartbeat (Scrapy: 5 s).
-    ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = 0.5
+    ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = HEARTBEAT_SECONDS
     settings = worker_settings(config, redis_url, name, proxy, log_level)
     process = CrawlerProcess(settings)
     session = RemoteSession(conn, config)
@@ -129,6 +132,10 @@ def worker_settings(config, redis_url: str, name: str, proxy: str | None, log_le
         "ITEM_PIPELINES": {"crawler.distributed.session.RedisItemPipeline": 300},
         "SPIDER_MIDDLEWARES": {"crawler.distributed.spider.SiteStateMiddleware": 950},
         "DOWNLOADER_MIDDLEWARES": {**project.DOWNLOADER_MIDDLEWARES,
+                                   "crawler.middlewares.RobotsMiddleware": None,
+                                   "crawler.distributed.politeness.SharedRobotsMiddleware":
+                                       project.DOWNLOADER_MIDDLEWARES[
+                                           "crawler.middlewares.RobotsMiddleware"],
                                    "crawler.distributed.politeness.HostLockMiddleware": 900},
         "EXTENSIONS": {**project.EXTENSIONS,
                        "crawler.distributed.scheduler.LeaseKeeper": 400,

@@ -33,6 +33,9 @@ class GkmlptSiteState(SiteState):
     # What a crawl worker parsing the next page of the site must know (crawler.distributed):
     # the report categories of the shell, the jump entries seen, the site's gkmlpt base.
     CARRIED = ("report_categories", "jumps", "base")
+    # What the end of the run reads beyond the base's (fully_listed_sites): numbers of which
+    # crawl workers keep the lowest any worker saw.
+    LOWEST = ("site_list_floor",)
 
     report_categories: set[int] = field(default_factory=set)
     jumps: set[str] = field(default_factory=set)  # `type: url` entries: never fetched
@@ -195,8 +198,8 @@ class GkmlptSpider(ReportSourcesMixin, PlatformSpider):
         if fetch.kind in DISCOVERY_KINDS and fetch.site in self.state:
             if fetch.kind != "list":  # the base counts those
                 self.list_failed(fetch.site)
-            self.discovered(fetch.site)
-            yield from self.take_deferred(fetch.site)
+            self.discovered(fetch.site, failure.request)
+            yield from self.take_deferred(fetch.site, failure.request)
 
     def read_detail(self, response, listed: ListedPost) -> PostPage:
         detail = gkmlpt.parse_detail_page(response.text)

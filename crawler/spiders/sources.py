@@ -51,6 +51,12 @@ class Candidate:
     found_on: FoundOn
     column_url: str = ""
 
+    @property
+    def group(self) -> str:
+        """Candidates are told apart by post id within a group: search hits of every term,
+        the entries of one column."""
+        return self.column_url if self.source == "column" else self.source
+
 
 def found_on(response) -> FoundOn:
     fetch = FetchMeta.of(response.request)
@@ -79,9 +85,9 @@ def discovery(callback):
             self.list_failed(site)
             results = [ErrorItem(site, response.url, "spider_error",
                                  f"{type(exc).__name__}: {exc}", fetch.fetch_id)]
-        self.discovered(site)
         yield from results
-        yield from self.take_deferred(site)
+        self.discovered(site, response.request)
+        yield from self.take_deferred(site, response.request)
 
     return wrapped
 
@@ -101,8 +107,37 @@ class ReportSourcesMixin:
         self.state[site].discovery.pending += 1
         return request.replace(dont_filter=True)
 
-    def discovered(self, site: str) -> None:
+    def discovered(self, site: str, request) -> None:
+        """A discovery request of ``site`` is done (answered, or failed)."""
         self.state[site].discovery.pending -= 1
+
+    def defer(self, site: str, candidates: list[Candidate]) -> list[Candidate]:
+        """Keep aside the candidates whose post id is new to their group (one page's
+        candidates share a group); the new ones."""
+        if not candidates:
+            return []
+        deferred = self.state[site].discovery.deferred
+        known = {c.post_id for c in deferred if c.group == candidates[0].group}
+        new = []
+        for candidate in candidates:
+            if candidate.post_id not in known:
+                known.add(candidate.post_id)
+                new.append(candidate)
+        deferred += new
+        return new
+
+    def discovery_over(self, site: str, request) -> bool:
+        """True once, when the last discovery request of ``site`` is done (``request``: the
+        one just done, or None). Crawl workers decide it when the engine is done with the
+        request (``crawler.distributed``), not here."""
+        state = self.state[site]
+        if state.discovery.pending > 0 or state.discovery.flushed:
+            return False
+        state.discovery.flushed = True
+        return True
+
+    def deferred_candidates(self, site: str) -> list[Candidate]:
+        return self.state[site].discovery.deferred
 
     def wants_search(self, site: str) -> bool:
         """Backfills, a site's first crawl and ``--revisit``: new reports are in the window."""
@@ -133,11 +168,8 @@ class ReportSourcesMixin:
             self.list_failed(site)
             yield ErrorItem(site, response.url, "bad_search", str(exc), fetch.fetch_id)
             return
-        known = {c.post_id for c in self.state[site].discovery.deferred if c.source == "search"}
-        new = [h for h in found.hits if h.post_id not in known]
-        for hit in new:
-            self.state[site].discovery.deferred.append(Candidate(
-                hit.post_id, hit.title, hit.url, "search", hit.raw, found_on(response)))
+        new = self.defer(site, [Candidate(hit.post_id, hit.title, hit.url, "search", hit.raw,
+                                          found_on(response)) for hit in found.hits])
         if not gdsearch.search_ends(found, page, len(new)) and page < MAX_SEARCH_PAGES:
             yield from self.search_request(site, jsonp_url, term, page + 1, response)
 
@@ -163,32 +195,31 @@ class ReportSourcesMixin:
                                 "report column answered 404 on its first page", fetch.fetch_id)
             return
         listing = nfcms.parse_column_page(response.text, response.url)
-        deferred = self.state[site].discovery.deferred
-        known = {c.post_id for c in deferred if c.column_url == column}
-        new = [i for i in listing.items if i.post_id not in known]
-        for item in new:
-            deferred.append(Candidate(item.post_id, item.title, item.url, "column",
-                                      {"id": item.post_id, "title": item.title, "url": item.url,
-                                       "date": item.date, "column": column},
-                                      found_on(response), column_url=column))
+        new = self.defer(site, [Candidate(item.post_id, item.title, item.url, "column",
+                                          {"id": item.post_id, "title": item.title,
+                                           "url": item.url, "date": item.date, "column": column},
+                                          found_on(response), column_url=column)
+                                for item in listing.items])
         more = listing.pages is None or page < listing.pages
         if new and more and page < MAX_COLUMN_PAGES:
             yield from self.column_request(site, column, page + 1, response)
 
     # -- taking the deferred candidates --------------------------------------------------------
 
-    def take_deferred(self, site: str):
+    def take_deferred(self, site: str, request=None):
         """Once the site's discovery is over: every candidate no list showed, search first."""
+        if self.discovery_over(site, request):
+            yield from self.take_candidates(site)
+
+    def take_candidates(self, site: str):
+        """The deferred candidates of ``site`` that no list showed, search hits first."""
         state = self.state[site]
-        if state.discovery.pending > 0 or state.discovery.flushed:
-            return
-        state.discovery.flushed = True
-        ordered = sorted(state.discovery.deferred, key=lambda c: c.source != "search")
+        ordered = sorted(self.deferred_candidates(site), key=lambda c: c.source != "search")
         for candidate in ordered:
             if candidate.post_id in state.posts:
                 continue
             if candidate.source == "search":
-                state.posts.add(candidate.post_id)
+                self.first_sighting(site, candidate.post_id)
                 yield from self.search_candidate(site, candidate)
             else:
                 yield from self.column_candidate(site, candidate)
@@ -213,7 +244,7 @@ class ReportSourcesMixin:
             return
         owner = claim.site if claim.site or claim.body else self.sole_reader(site, candidate)
         if owner == site:
-            self.state[site].posts.add(candidate.post_id)
+            self.first_sighting(site, candidate.post_id)
             post = self.listed(site, dict(candidate.raw), None, candidate.url, in_category=True)
             yield from (self.candidate_post(post, candidate) if page is None
                         else self.read_fetched_post(post, page, candidate.found_on))
