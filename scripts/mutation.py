@@ -68,7 +68,8 @@ TARGETS = (
             "tests/test_report_units.py", "tests/test_report_rules.py",
             "tests/test_report_sections.py", "tests/test_report_labels.py",
             "tests/test_report_rows.py", "tests/test_report_text.py",
-            "tests/test_report_parse.py", "tests/test_report_layouts.py"),
+            "tests/test_report_parse.py", "tests/test_report_layouts.py",
+            "tests/test_report_placement.py"),
            # its extraction takes 2 s a run; test_report_snapshots parses the same PDF's snapshot
            pytest_args=("--deselect",
                         "tests/test_report_golden.py::test_corpus_report_matches_golden[huaian-2024.pdf]")),

@@ -1,0 +1,122 @@
+"""Placing a row's values (``archive.report.placement``): layout columns from full sibling
+rows, a value under the nearest column centre, and short rows placed by the identities with
+exact arithmetic. Hand-built rows, each case at the limit it tests."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from archive.report.checks import identities
+from archive.report.keys import T4_KEYS
+from archive.report.placement import ShortRow, by_offsets, place_short_row, sibling_centres
+from archive.report.rows import RawRow
+from archive.report.values import CellState, CellValue
+
+
+def layout_row(fields, offsets=None) -> RawRow:
+    return RawRow("行", "行", tuple(fields), None, 0,
+                  offsets=None if offsets is None else tuple(offsets))
+
+
+# --- sibling_centres -----------------------------------------------------------------------
+
+def test_column_centres_are_the_medians_of_two_or_more_full_rows():
+    a = layout_row(["1", "2", "3"], [10, 20, 30])
+    b = layout_row(["4", "5", "6"], [12, 22, 32])
+    c = layout_row(["7", "8", "9"], [14, 24, 37])
+    assert sibling_centres([a], 3) is None
+    assert sibling_centres([a, b], 3) == [11, 21, 31]
+    assert sibling_centres([a, b, c], 3) == [12, 22, 32]
+
+
+def test_rows_that_are_short_blank_or_without_offsets_give_no_centres():
+    a = layout_row(["1", "2", "3"], [10, 20, 30])
+    b = layout_row(["4", "5", "6"], [12, 22, 32])
+    others = [layout_row(["1", "2", "3"]),  # a grid or tab row: no offsets
+              layout_row(["1", "2"], [10, 20]),  # short
+              layout_row(["1", "", "3"], [50, 60, 70])]  # a blank field
+    assert sibling_centres([a, b, *others], 3) == [11, 21, 31]
+    assert sibling_centres(others, 3) is None
+
+
+# --- by_offsets ----------------------------------------------------------------------------
+
+def test_values_go_under_the_nearest_centre_and_blanks_stay_blank():
+    assert by_offsets(layout_row(["1", "3"], [10, 31]), [10, 20, 30]) == ("1", "", "3")
+    # nearer one centre than halfway to the next: 4 columns off of a gap of 10
+    assert by_offsets(layout_row(["5"], [14]), [10, 20]) == ("5", "")
+    assert by_offsets(layout_row(["5"], [16]), [10, 20]) == ("", "5")
+
+
+@pytest.mark.parametrize("offsets, centres", [
+    ([15], [10, 20]),  # halfway between two centres
+    ([10, 11], [10, 20, 30]),  # two values under one centre
+    ([10], [10]),  # one centre: no gap to judge by
+    ([10, 12], [10, 12]),  # centres 2 columns apart are too close to tell
+    ([10, 12, 14], [10, 12, 14]),
+])
+def test_a_value_not_clearly_under_one_centre_places_nothing(offsets, centres):
+    assert by_offsets(layout_row([str(i) for i in range(len(offsets))], offsets), centres) is None
+
+
+def test_centres_three_columns_apart_are_enough():
+    assert by_offsets(layout_row(["1", "2"], [10, 13]), [10, 13]) == ("1", "2")
+
+
+# --- place_short_row -----------------------------------------------------------------------
+
+T4_SUM = [i for i in identities(None) if i[0] == "T4-SUM"]
+REVIEW = tuple(k for k in T4_KEYS if k.startswith("t4.review."))
+ROW = ("x.a", "x.b", "x.total")
+ROW_SUM = ("R", "x", ["x.total"], ["x.a", "x.b"])
+
+
+def _cells(values: dict) -> dict[str, CellValue]:
+    return {k: CellValue(v, "" if v is None else str(v),
+                         CellState.BLANK if v is None else CellState.VALUE)
+            for k, v in values.items()}
+
+
+def test_one_blank_placed_where_the_identity_allows_it():
+    # 行政复议 1 1 1 1: a part left blank would be negative (1 = 1 + 1 + 1 + x), so it is 总计
+    placement = place_short_row(ShortRow("t4", REVIEW, ("1", "1", "1", "1")), {}, T4_SUM)
+    assert (placement.fits, placement.texts["t4.review.total"]) == (1, "")
+
+
+def test_two_blanks_placed_by_two_identities_each_deciding_one():
+    rules = [ROW_SUM, ("A", "a", ["y"], ["x.a"]), ("B", "b", ["z"], ["x.b"])]
+    placement = place_short_row(ShortRow("x", ROW, ("5",)), _cells({"y": 2, "z": 3}), rules)
+    assert placement.fits == 1 and placement.texts == {"x.a": "", "x.b": "", "x.total": "5"}
+
+
+def test_a_row_without_blanks_is_not_placed():
+    placement = place_short_row(ShortRow("x", ROW, ("1", "1", "2")), {}, [ROW_SUM])
+    assert placement.fits == 0 and not placement.certain
+
+
+def test_identities_that_need_a_null_cell_or_leave_the_row_alone_are_not_judged():
+    rules = [("N", "n", ["n"], ["x.a"]),  # n is null: skipped, the identities after it still count
+             ROW_SUM,
+             ("U", "u", ["p"], ["q"])]  # fails, but has no key of the row
+    placement = place_short_row(ShortRow("x", ROW, ("2", "1")),
+                                _cells({"n": None, "p": 1, "q": 2}), rules)
+    assert placement.fits == 1 and placement.texts["x.total"] == ""
+
+
+def test_short_row_arithmetic_is_exact_for_large_counts():
+    # x.a is implied twice: 2^53 by the row, 2^53 + 1 by y; as floats the two would be equal
+    big = 2 ** 53
+    rules = [ROW_SUM, ("Y", "y", ["y"], ["x.a"])]
+    placement = place_short_row(ShortRow("x", ROW, ("1", str(big + 1))), _cells({"y": big + 1}),
+                                rules)
+    assert placement.fits == 0
+    assert place_short_row(ShortRow("x", ROW, ("1", str(big + 1))), _cells({"y": big}),
+                           rules).fits == 1
+
+
+def test_whole_and_fractional_counts_in_one_identity_are_judged_exactly():
+    # 1 + 1 + 1 + 1.5 is not a whole count, so no placement of the blank fits
+    placement = place_short_row(ShortRow("t4", REVIEW, ("1", "1", "1", "1.5")), {}, T4_SUM)
+    assert placement.fits == 0
