@@ -141,3 +141,12 @@ def test_scores_at_the_edges():
     assert five.best("甲乙丙子丑") == LabelMatch("a", pytest.approx(0.6))  # ratio exactly 0.6
     seven = LabelIndex({"a": ["甲乙丙丁戊己庚"]})
     assert seven.best("甲乙丙") == LabelMatch("a", pytest.approx(0.6))  # quick bounds at 0.6
+
+
+def test_every_canonical_label_printed_any_way_is_an_exact_match():
+    from archive.report.keys import T3_LABELS
+    index = LabelIndex({key: [label] for key, label in T3_LABELS.items()})
+    for key, label in T3_LABELS.items():
+        printed = label.replace("（", "(").replace("）", ")").replace(".", "、")
+        for variant in (label, printed, " ".join(label)):
+            assert index.best(variant) == LabelMatch(key, 1.0), variant
