@@ -120,3 +120,33 @@ def test_whole_and_fractional_counts_in_one_identity_are_judged_exactly():
     # 1 + 1 + 1 + 1.5 is not a whole count, so no placement of the blank fits
     placement = place_short_row(ShortRow("t4", REVIEW, ("1", "1", "1", "1.5")), {}, T4_SUM)
     assert placement.fits == 0
+
+
+# --- by_field_count ------------------------------------------------------------------------
+
+def positioned(fields) -> RawRow:
+    return RawRow("行", "行", tuple(fields), tuple(range(1, len(fields) + 1)), len(fields) + 1)
+
+
+@pytest.mark.parametrize("fields, n, placed", [
+    (["1", "", "3"], 3, (("1", "", "3"), True)),  # one field per column: as printed, certain
+    (["1", ""], 3, (None, False)),  # too few
+    (["1", "2", ""], 2, (("1", "2"), False)),  # a trailing blank dropped
+    (["", "1", "2"], 2, (("1", "2"), False)),  # a leading blank dropped
+    (["", "1", "2", ""], 2, (("1", "2"), False)),  # the end first, then the start
+    (["", "", "1", "2"], 2, (("1", "2"), False)),
+    (["1", "", " ", "\t"], 2, (("1", ""), False)),  # whitespace is blank
+    (["", "1", "", ""], 2, (("1", ""), False)),
+    (["", "", "1", ""], 2, (("", "1"), False)),
+    (["", "1", ""], 2, (("", "1"), False)),  # once n are left, a leading blank stays
+    (["1", "2", "3"], 2, (None, False)),  # no blank at either end to drop
+    (["1", "", "3"], 2, (None, False)),
+])
+def test_fields_per_column_after_blank_ends_are_dropped(fields, n, placed):
+    from archive.report.placement import by_field_count
+    assert by_field_count(positioned(fields), n) == placed
+
+
+def test_plain_text_has_no_fields_per_column():
+    from archive.report.placement import by_field_count
+    assert by_field_count(layout_row(["1", "2"], [3, 9]), 2) == (None, False)
