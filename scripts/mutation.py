@@ -69,7 +69,7 @@ TARGETS = (
             "tests/test_report_sections.py", "tests/test_report_labels.py",
             "tests/test_report_rows.py", "tests/test_report_text.py",
             "tests/test_report_parse.py", "tests/test_report_layouts.py",
-            "tests/test_report_placement.py"),
+            "tests/test_report_placement.py", "tests/test_report_tables.py"),
            # its extraction takes 2 s a run; test_report_snapshots parses the same PDF's snapshot
            pytest_args=("--deselect",
                         "tests/test_report_golden.py::test_corpus_report_matches_golden[huaian-2024.pdf]")),

@@ -150,3 +150,12 @@ def test_every_canonical_label_printed_any_way_is_an_exact_match():
         printed = label.replace("（", "(").replace("）", ")").replace(".", "、")
         for variant in (label, printed, " ".join(label)):
             assert index.best(variant) == LabelMatch(key, 1.0), variant
+
+
+def test_a_marker_right_after_the_first_character_starts_a_tail():
+    assert marker_tails("续2.重复申请") == ["续2重复申请", "2重复申请"]
+
+
+def test_of_equal_fuzzy_scores_the_first_canonical_label_wins():
+    index = LabelIndex({"first": ["甲乙丙丁"], "second": ["甲乙丙戊"]})
+    assert index.best("甲乙丙己") == LabelMatch("first", 0.75)

@@ -1,0 +1,100 @@
+"""Reading each table (``archive.report.tables``) at its limits: how T2's template is told,
+which T3 rows count, which T4 lines give values, how a grid and the text are merged; through
+``parse_document`` on edited fixture reports, or ``read_t3`` on hand-built rows."""
+
+from __future__ import annotations
+
+from archive.document import Cell, Document, ExtractStatus, Table
+from archive.report import Template, parse_document
+from archive.report.rows import RawRow
+from archive.report.tables import read_t3
+from tests.test_report_drift import T3_2019_ROWS, _report
+from tests.test_report_support import txt_document
+
+
+def _t2_template(t2: str) -> Template | None:
+    return parse_document(txt_document(_report(t2=t2))).templates.get("t2")
+
+
+# --- T2: the template by its headers, else by the width of the 行政许可 row ------------------
+
+def test_without_headers_the_licensing_rows_width_tells_the_t2_template():
+    rows = "规章 1 0 11\n规范性文件 8 26 66\n"
+    assert _t2_template(rows + "行政许可 447228") is Template.T2021
+    assert _t2_template(rows + "行政许可\n447228") is Template.T2021  # its value on the next line
+    assert _t2_template(rows + "行政许可 3 1 5") is Template.T2019
+
+
+def test_headers_outvote_the_licensing_rows_width():
+    header = "信息内容 本年新制作数量 本年新公开数量 对外公开总数量\n"
+    assert _t2_template(header + "规章 1 0 11\n行政许可 447228") is Template.T2019
+
+
+def test_a_header_wrapped_over_two_lines_still_votes():
+    assert _t2_template("信息内容 上一年项目\n数量\n规章 1 0 11\n行政许可 5") is Template.T2019
+
+
+def test_a_report_without_headings_reads_its_tables_from_the_first_line():
+    text = "规章 1 0 11\n行政规范性文件 8 26 66\n行政许可 447228"
+    record = parse_document(txt_document(text))
+    assert record.templates["t2"] is Template.T2021
+    assert record.cells["t2.regulations.issued"].value == 1
+
+
+# --- T3: which rows count -----------------------------------------------------------------
+
+def _row(label: str, fields: tuple[str, ...], positions=None) -> RawRow:
+    return RawRow(label, label, fields, positions, 0 if positions is None else len(fields) + 1)
+
+
+def test_a_blank_t3_row_counts_from_a_label_score_of_0_9():
+    # 5.属于三类内部事务信息 cut by two characters: 18 / 20 = 0.9, the least a blank row needs
+    read = read_t3([_row("于三类内部事务信息", ("",) * 7, tuple(range(1, 8)))])
+    assert read.cells["t3.deny_internal_affairs.total"].value is None
+    assert len([k for k in read.cells if k.startswith("t3.deny_internal_affairs.")]) == 7
+
+
+def test_a_row_read_twice_keeps_its_first_values():
+    read = read_t3([_row("（一）予以公开", ("1", "0", "0", "0", "0", "0", "1")),
+                    _row("（一）予以公开", ("2", "0", "0", "0", "0", "0", "2"))])
+    assert read.cells["t3.granted.total"].value == 1
+
+
+def test_rows_common_to_both_templates_show_an_unknown_template():
+    read = read_t3([_row("（一）予以公开", ("1", "0", "0", "0", "0", "0", "1"))])
+    assert read.template is Template.UNKNOWN
+    assert read_t3([]).template is None
+
+
+# --- T4: values spread over short-labelled lines --------------------------------------------
+
+def test_t4_values_spread_over_lines_whose_labels_are_at_most_12_characters():
+    def t4(label: str):
+        text = _report(t4=f"{label} 1 0 0 0 1\n未经复议直接起诉 0 0 0 0 0\n复议后起诉 0 0 0 0 0")
+        return parse_document(txt_document(text)).cells.get("t4.review.total")
+    assert t4("行政复议案件情况统计汇总").value == 1  # 12 characters
+    assert t4("行政复议案件情况统计汇总表") is None  # 13: prose, so 10 values, no T4
+
+
+# --- a grid completed from the text ---------------------------------------------------------
+
+def test_a_grid_missing_a_row_is_completed_from_the_text():
+    cells, row = [], 0
+    for line in T3_2019_ROWS.splitlines():
+        *label, values = line.rsplit(" ", 7)[0], line.split()[-7:]
+        if len(values) < 7 or "重复申请" in line or not values[0].isdigit():
+            continue
+        cells.append(Cell(line.rsplit(" ", 7)[0], row, 0))
+        cells += [Cell(v, row, 1 + i) for i, v in enumerate(values)]
+        row += 1
+    doc = Document(status=ExtractStatus.OK, format="docx", text=_report(), tables=[Table(cells)])
+    record = parse_document(doc)
+    assert record.templates["t3"] is Template.T2019
+    assert record.cells["t3.reject_repeat.total"].value == 0  # from the text
+    assert record.cells["t3.other.commercial"].value == 1  # from the grid
+    assert not [k for k in record.missing if k.startswith("t3.")]
+
+
+def test_a_word_cut_over_two_grid_cells_still_tells_the_table():
+    from archive.report.grid import table_kinds
+    assert table_kinds(Table([Cell("行政复", 0, 0), Cell("议", 0, 1)]))["t4"] == 1
