@@ -150,3 +150,41 @@ def test_fields_per_column_after_blank_ends_are_dropped(fields, n, placed):
 def test_plain_text_has_no_fields_per_column():
     from archive.report.placement import by_field_count
     assert by_field_count(layout_row(["1", "2"], [3, 9]), 2) == (None, False)
+
+
+# --- head_column ---------------------------------------------------------------------------
+
+def test_a_printed_header_names_its_column_exactly_cut_or_with_a_caption_in_front():
+    from archive.report.keys import T3_COLS
+    from archive.report.placement import T3_HEADS, head_column
+    cols = list(T3_COLS)
+    assert head_column("自然人", T3_HEADS, cols) == "natural"
+    assert head_column("自然", T3_HEADS, cols) == "natural"  # cut: the one label it begins
+    assert head_column("申请人情况 自然人", T3_HEADS, cols) == "natural"  # ends with a label
+    assert head_column("自", T3_HEADS, cols) is None  # one character names nothing
+    assert head_column("", T3_HEADS, cols) is None
+    assert head_column("法律服务机构", T3_HEADS, ["natural", "total"]) is None  # not a column here
+
+
+# --- the detail of a short row's check -----------------------------------------------------
+
+def test_short_row_details_name_the_placements():
+    three = ("x.a", "x.b", "x.c")
+    several = place_short_row(ShortRow("x", three, ("1",)), {}, [])
+    assert several.detail == ("1 values for 3 columns; 3 placements satisfy the identities "
+                              "(a+b, a+c, b+c); cells uncertain")
+    assert several.texts == {"x.a": "1", "x.b": "", "x.c": ""}  # laid from the first column
+    five = tuple(f"x.{c}" for c in "abcde")
+    many = place_short_row(ShortRow("x", five, ("1", "2", "3")), {}, [])
+    assert many.detail.endswith("(a+b, a+c, a+d, a+e, b+c, b+d, b+e); cells uncertain")
+    assert many.fits == 10
+    none = place_short_row(ShortRow("x", ROW, ("2", "1")), _cells({"y": 9}),
+                           [ROW_SUM, ("L", "l", ["x.total"], ["y"])])
+    assert none.detail == ("2 values for 3 columns; no placement satisfies the identities; "
+                           "cells uncertain")
+
+
+def test_an_identity_with_the_row_on_its_left_side_places_it_too():
+    placement = place_short_row(ShortRow("x", ("x.a", "x.b"), ("3",)), _cells({"y": 5}),
+                                [("L", "l", ["x.a"], ["y"])])
+    assert (placement.fits, placement.texts) == (1, {"x.a": "", "x.b": "3"})

@@ -98,3 +98,57 @@ def test_a_grid_missing_a_row_is_completed_from_the_text():
 def test_a_word_cut_over_two_grid_cells_still_tells_the_table():
     from archive.report.grid import table_kinds
     assert table_kinds(Table([Cell("行政复", 0, 0), Cell("议", 0, 1)]))["t4"] == 1
+
+
+def test_t3_header_lines_are_nothing_but_header_words():
+    from archive.report.tables import is_t3_header
+    assert is_t3_header("自然人 法人或其他组织 总计")
+    assert not is_t3_header("（七）总计 1 0 0")
+    assert not is_t3_header("") and not is_t3_header("、")
+
+
+# --- T4 in layout text: values under the fifteen outcome headers --------------------------
+
+OUTCOMES = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 3
+CENTRES = [12 + 10 * i for i in range(15)]
+
+
+def _at(items: list[tuple[str, int]]) -> str:
+    """Tokens laid out so that each one's display centre is at its column."""
+    from archive.report.text import display_width
+    line = ""
+    for text, centre in items:
+        start = centre - display_width(text) // 2
+        line += " " * max(1, start - display_width(line)) + text
+    return line
+
+
+def _t4_layout(*data_lines: list[tuple[str, int]], shift: int = 0) -> str:
+    header = _at(list(zip(OUTCOMES, CENTRES)))
+    lines = [_at([("行政复议", 32), ("行政诉讼", 112)]), header]
+    if shift:
+        lines.append(_at([(w, c + shift) for w, c in zip(OUTCOMES, CENTRES)]))
+    return "\n".join(lines + [_at(d) for d in data_lines])
+
+
+VALUES = ["1", "0", "", "0", "1", "2", "0", "0", "", "2", "0", "0", "0", "0", "0"]
+
+
+def _t4_cells(text: str):
+    record = parse_document(txt_document(_report(t4=text)))
+    return [record.cells.get(k) for k in __import__("archive.report.keys", fromlist=["T4_KEYS"]).T4_KEYS]
+
+
+def test_t4_layout_values_go_under_their_outcome_headers():
+    data = [(v, c) for v, c in zip(VALUES, CENTRES) if v]
+    for shift in (0, 1, 2):  # a header printed twice, its words within two columns, is one
+        cells = _t4_cells(_t4_layout(data, shift=shift))
+        assert [c.raw for c in cells] == VALUES, shift
+        assert all(c.certain for c in cells)
+
+
+def test_t4_values_on_two_layout_lines_are_read_in_order_but_uncertain():
+    full = [str(i % 3) for i in range(15)]
+    data = list(zip(full, CENTRES))
+    cells = _t4_cells(_t4_layout(data[:7], data[7:]))
+    assert [c.raw for c in cells] == full and not any(c.certain for c in cells)

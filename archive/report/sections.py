@@ -137,8 +137,9 @@ def _last_unit(name: str) -> str:
     """``广州市花都区狮岭镇`` → ``狮岭镇``: the name after the last enclosing unit. A unit's
     character inside a name ends no unit: not one that follows a unit (番禺区市桥街道 →
     ``市桥街道``), nor one that would leave a bare unit word (``新市镇``, 白云区新市街道 →
-    ``新市街道``); an enclosing unit has a name before its character."""
-    for cut in range(len(name) - 2, 0, -1):
+    ``新市街道``); an enclosing unit has a name before its character, and what is left
+    has at least two characters (东莞市湖 is no 湖)."""
+    for cut in range(len(name) - 3, 0, -1):
         if (name[cut] in UNIT_END and name[cut - 1] not in UNIT_AFTER
                 and not BARE_UNIT.fullmatch(name[cut + 1:])):
             return name[cut + 1:]
