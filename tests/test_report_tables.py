@@ -152,3 +152,15 @@ def test_t4_values_on_two_layout_lines_are_read_in_order_but_uncertain():
     data = list(zip(full, CENTRES))
     cells = _t4_cells(_t4_layout(data[:7], data[7:]))
     assert [c.raw for c in cells] == full and not any(c.certain for c in cells)
+
+
+def test_a_header_printed_again_three_columns_off_is_no_longer_one_header():
+    data = [(v, c) for v, c in zip(VALUES, CENTRES) if v]
+    cells = _t4_cells(_t4_layout(data, shift=3))  # 30 header columns: placed by T4-SUM instead
+    assert not all(c.certain for c in cells if c is not None)
+
+
+def test_a_line_without_layout_columns_is_not_the_t4_data_row():
+    data = [(v, c) for v, c in zip(VALUES, CENTRES) if v]
+    cells = _t4_cells(_t4_layout(data) + "\n共 2 件")  # the split unit leaves no columns
+    assert [c.raw for c in cells] == VALUES and all(c.certain for c in cells)
