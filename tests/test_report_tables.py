@@ -164,3 +164,11 @@ def test_a_line_without_layout_columns_is_not_the_t4_data_row():
     data = [(v, c) for v, c in zip(VALUES, CENTRES) if v]
     cells = _t4_cells(_t4_layout(data) + "\n共 2 件")  # the split unit leaves no columns
     assert [c.raw for c in cells] == VALUES and all(c.certain for c in cells)
+
+
+def test_a_t2_rows_own_label_is_matched_before_the_lines_glued_in_front_of_it():
+    from archive.report.tables import read_t2
+    # 政许可 alone is close to 行政许可 (6/7, certain); glued to 第二十条年 it is not (0.75)
+    read = read_t2([RawRow("第二十条年 政许可", "政许可", ("5",), None, 0)], "信息内容 本年处理决定数量")
+    cell = read.cells["t2.licensing.decisions"]
+    assert cell.value == 5 and cell.certain
