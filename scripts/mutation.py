@@ -158,6 +158,9 @@ EQUIVALENT: dict[str, str] = {
     "archive.report.tables.x_read_t2__mutmut_52": "for an empty own, suffix_match(\"\", …) is "
         "None (an empty key ends with no label and every ratio is 0), so "
         "`match or suffix_match(row.label)` goes on to the label as the code does",
+    "archive.report.tables.x_read_t2__mutmut_14": "centres starts as None instead of {}: read_t2 "
+        "only hands it to place, which reads it as `centres and …`, falsy either way, until a "
+        "header row replaces it",
     "archive.report.labels.x_suffix_match__mutmut_13": "comparing 1 + len/101 with a stored "
         "1 + len'/100: for labels under 100 characters len/101 > len'/100 exactly when "
         "len > len', the code's comparison",

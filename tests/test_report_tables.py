@@ -172,3 +172,28 @@ def test_a_t2_rows_own_label_is_matched_before_the_lines_glued_in_front_of_it():
     read = read_t2([RawRow("第二十条年 政许可", "政许可", ("5",), None, 0)], "信息内容 本年处理决定数量")
     cell = read.cells["t2.licensing.decisions"]
     assert cell.value == 5 and cell.certain
+
+
+# --- T2 rows printed with every cell empty, and T2 in layout text ---------------------------
+
+def _t2_cells(t2: str, year: str = "2021"):
+    return parse_document(txt_document(_report(t2=t2, year=year))).cells
+
+
+def test_a_t2_row_printed_blank_shows_its_label_alone_and_reads_blank():
+    for t2 in ("规章 1 0 11\n行政规范性文件\n行政许可 447228",  # before another row's label
+               "行政规范性文件\n规章\n1 0 11\n行政许可 447228"):  # before a row whose values wrapped
+        cells = _t2_cells(t2)
+        blank = [cells[f"t2.normative_docs.{c}"] for c in ("issued", "repealed", "in_force")]
+        assert [(c.value, c.state.value, c.certain) for c in blank] == [(None, "blank", True)] * 3
+        assert [cells[f"t2.regulations.{c}"].value for c in ("issued", "repealed", "in_force")] == \
+            [1, 0, 11]
+
+
+def test_t2_values_in_layout_text_go_under_their_column_headers():
+    header = _at([("信息内容", 6), ("本年新制作数量", 30), ("本年新公开数量", 50), ("对外公开总数量", 70)])
+    row = _at([("规章", 6), ("1", 30), ("3", 70)])
+    cells = _t2_cells(f"{header}\n{row}", year="2020")
+    assert [cells[f"t2.regulations.{c}"].raw for c in ("new_made", "new_published",
+                                                         "total_published")] == ["1", "", "3"]
+    assert cells["t2.regulations.total_published"].certain
