@@ -35,7 +35,6 @@ MAX_HEADING = 30  # characters; longer lines are prose
 YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 TOWN = re.compile(r"^(?P<body>.*?(?:镇|乡|街道))(?:人民政府|政府|办事处|街道办事处)?$")
 UNIT_END = "省市区县州旗盟"
-UNIT_AFTER = "省市区县旗盟"  # a unit's end right after one of these is a name's (区市桥); 荆州市 is a city
 BARE_UNIT = re.compile(r"[省市区县州旗盟镇乡]|街道")
 
 
@@ -135,12 +134,12 @@ def agency_of(title: str) -> str:
 
 def _last_unit(name: str) -> str:
     """``广州市花都区狮岭镇`` → ``狮岭镇``: the name after the last enclosing unit. A unit's
-    character inside a name ends no unit: not one that follows a unit (番禺区市桥街道 →
-    ``市桥街道``), nor one that would leave a bare unit word (``新市镇``, 白云区新市街道 →
-    ``新市街道``); an enclosing unit has a name before its character, and what is left
-    has at least two characters (东莞市湖 is no 湖)."""
+    character inside a name ends no unit: not a 市 right after a unit (番禺区市桥街道 →
+    ``市桥街道``; 梅县区 and 沙市区 are districts), nor one that would leave a bare unit word
+    (``新市镇``, 白云区新市街道 → ``新市街道``); an enclosing unit has a name before its
+    character, and what is left has at least two characters (东莞市湖 is no 湖)."""
     for cut in range(len(name) - 3, 0, -1):
-        if (name[cut] in UNIT_END and name[cut - 1] not in UNIT_AFTER
+        if (name[cut] in UNIT_END and not (name[cut] == "市" and name[cut - 1] in "省市区县旗盟")
                 and not BARE_UNIT.fullmatch(name[cut + 1:])):
             return name[cut + 1:]
     return name
