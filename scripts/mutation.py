@@ -68,7 +68,8 @@ TARGETS = (
             "tests/test_report_units.py", "tests/test_report_rules.py",
             "tests/test_report_sections.py", "tests/test_report_labels.py",
             "tests/test_report_rows.py", "tests/test_report_text.py",
-            "tests/test_report_parse.py"),
+            "tests/test_report_parse.py", "tests/test_report_layouts.py",
+            "tests/test_report_placement.py", "tests/test_report_tables.py"),
            # its extraction takes 2 s a run; test_report_snapshots parses the same PDF's snapshot
            pytest_args=("--deselect",
                         "tests/test_report_golden.py::test_corpus_report_matches_golden[huaian-2024.pdf]")),
@@ -121,11 +122,68 @@ EQUIVALENT: dict[str, str] = {
     "archive.report.parse.x_table_regions__mutmut_12": "as _10: > and >= select the same",
     "archive.report.parse.x_table_regions__mutmut_15": "`lines[None:]` is `lines[0:]`",
     "archive.report.parse.x_table_regions__mutmut_20": "`lines[a:None]` is `lines[a:len(lines)]`",
-    **{f"archive.report.sections.x__last_unit__mutmut_{n}": "the default of `max` over the seven "
-       "characters of UNIT_END is never used (the generator is never empty)" for n in (3, 5, 16, 17)},
-    "archive.report.sections.x__last_unit__mutmut_7": "`rfind(ch, None, end)` is `rfind(ch, 0, end)`",
-    "archive.report.sections.x__last_unit__mutmut_19": "with cut = -1, `name[cut + 1:]` is the "
-        "whole name, as the else branch gives",
+    "archive.report.sections.x_find_sections__mutmut_16": "NUMERALS holds each numeral once, so "
+        "a run of numerals occurs in it at most once: find and rfind give the same index",
+    "archive.report.sections.x_report_title__mutmut_42": "the first line has no line above it; "
+        "\"XXXX\" instead of \"\" ends with no body word (BODY_END), so the title is returned "
+        "alone either way",
+    **{f"archive.report.{name}": "`Counter.most_common(k)[0]` is the same element for every k >= 1 "
+       "and for None: most_common sorts by count, ties in insertion order (sorted is stable and "
+       "heapq.nlargest is documented as sorted(..., reverse=True)[:k])"
+       for name in ("sections.x_year_of__mutmut_18", "sections.x_year_of__mutmut_19",
+                    "tables.x_t2_template__mutmut_9", "tables.x_t2_template__mutmut_10",
+                    "rows.x__sibling_layout__mutmut_30", "rows.x__sibling_layout__mutmut_31")},
+    "archive.report.rows.x__sibling_layout__mutmut_23": "counting each layout by 2 instead of 1 "
+        "doubles every count: the most common layout (ties in insertion order) is the same",
+    "archive.report.rows.x__sibling_layout__mutmut_42": "_sibling_layout only runs for a row with "
+        "fewer than n filled fields (align returns first for n or more), so its filled positions "
+        "can never be all n distinct positions of a layout: ⊆ and ⊂ agree",
+    "archive.report.rows.x__sibling_layout__mutmut_6": "align returns before _sibling_layout when "
+        "row.positions is None, and a Line gets positions only with at least one field "
+        "(text._tab_line, grid._row_line, text_lines): positions is never empty there",
+    "archive.report.rows.x_align__mutmut_6": "`len(filled) == n` returned on the line before, so "
+        "> n and >= n select the same rows",
+    "archive.report.rows.x_assemble__mutmut_32": "a line reaching this test has at least one field "
+        "(label-only lines are buffered above), so `prev + line <= run_hint` already implies "
+        "`prev < run_hint`: < and <= agree",
+    "archive.report.rows.x_assemble__mutmut_44": "continuation rows are built only under "
+        "run_hint, which read_table gives T3 alone, and no T3 reader looks at RawRow.own "
+        "(read_t3, place and is_t3_header use label, fields, positions, offsets, tokens)",
+    "archive.report.tables.x__put__mutmut_1": "only read_t2's row values pass header_wan; every "
+        "other _put is a blank T2 row (raw \"\"), a T3 or T4 count (COUNT ignores header_wan) "
+        "or a T2 short row, which has no identities, so never one placement, and is laid from "
+        "its first column: its money column, last in its row, stays blank",
+    "archive.report.tables.x__put__mutmut_15": "`certain=None` instead of False: every reader "
+        "of CellValue.certain tests its truth (`all(...)`, `if certain`), and None is falsy",
+    "archive.report.tables.x_read_t2__mutmut_52": "for an empty own, suffix_match(\"\", …) is "
+        "None (an empty key ends with no label and every ratio is 0), so "
+        "`match or suffix_match(row.label)` goes on to the label as the code does",
+    "archive.report.tables.x_read_t2__mutmut_14": "centres starts as None instead of {}: read_t2 "
+        "only hands it to place, which reads it as `centres and …`, falsy either way, until a "
+        "header row replaces it",
+    "archive.report.labels.x_suffix_match__mutmut_13": "comparing 1 + len/101 with a stored "
+        "1 + len'/100: for labels under 100 characters len/101 > len'/100 exactly when "
+        "len > len', the code's comparison",
+    "archive.report.labels.x_suffix_match__mutmut_14": "equal exact scores mean equal lengths, "
+        "so both endings are the same text; no label text is listed twice in a template's T2 "
+        "rows (the only labels suffix_match is given), so a tie never occurs",
+    "archive.report.placement.x_by_offsets__mutmut_17": "with fewer than two centres the gap is "
+        "its default, 0 or 1: both are <= 2, so by_offsets returns None either way",
+    "archive.report.placement.x__number__mutmut_3": "parse_cell with kind None reads like COUNT "
+        "(_in_unit converts only YUAN and WAN); the values only matter through identities, "
+        "given for T3 and T4 rows (all counts), never for T2 short rows",
+    "archive.report.placement.x_by_field_count__mutmut_5": "trimmed is only read as "
+        "`not trimmed`: None and False are both falsy",
+    **{f"archive.report.placement.x_head_column__mutmut_{n}": "the exact lookup is also found "
+       "by the prefix search: every label of T2_HEADS and T3_HEADS (the only heads place is "
+       "given) has two characters or more, and no label begins or ends another that names "
+       "another column (checked over both maps), so a key equal to a label finds its column, "
+       "and only it, either way" for n in (4, 5)},
+    "archive.report.grid.x__heads__mutmut_4": "a slot with no label cell above it is named \"\" "
+        "or \"XXXX\": head_column reads both as no column (\"XXXX\" is no header, and no "
+        "header begins or ends with it)",
+    "archive.report.text.x_display_width__mutmut_7": "east_asian_width returns F, H, W, Na, A or "
+        "N; of these only W and F are substrings of \"XXWFXX\", as of \"WF\"",
     "archive.report.parse.x_fill_cells__mutmut_4": "`certain=None` instead of False: every reader "
         "of CellValue.certain tests its truth (`all(...)`, `if certain`), and None is falsy",
     "archive.store.xǁArchiveWriterǁrecord_post__mutmut_38": "`upsert(row, pk=None)`: sqlite-utils "

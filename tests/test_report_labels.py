@@ -141,3 +141,38 @@ def test_scores_at_the_edges():
     assert five.best("甲乙丙子丑") == LabelMatch("a", pytest.approx(0.6))  # ratio exactly 0.6
     seven = LabelIndex({"a": ["甲乙丙丁戊己庚"]})
     assert seven.best("甲乙丙") == LabelMatch("a", pytest.approx(0.6))  # quick bounds at 0.6
+
+
+def test_every_canonical_label_printed_any_way_is_an_exact_match():
+    from archive.report.keys import T3_LABELS
+    index = LabelIndex({key: [label] for key, label in T3_LABELS.items()})
+    for key, label in T3_LABELS.items():
+        printed = label.replace("（", "(").replace("）", ")").replace(".", "、")
+        for variant in (label, printed, " ".join(label)):
+            assert index.best(variant) == LabelMatch(key, 1.0), variant
+
+
+def test_a_marker_right_after_the_first_character_starts_a_tail():
+    assert marker_tails("续2.重复申请") == ["续2重复申请", "2重复申请"]
+
+
+def test_of_equal_fuzzy_scores_the_first_canonical_label_wins():
+    index = LabelIndex({"first": ["甲乙丙丁"], "second": ["甲乙丙戊"]})
+    assert index.best("甲乙丙己") == LabelMatch("first", 0.75)
+
+
+def _t2_labels(template: Template) -> dict[str, list[str]]:
+    return {row.key: list(row.labels) for row in keys.T2_ROWS_BY_TEMPLATE[template]}
+
+
+def test_suffix_match_scores_at_their_limits():
+    labels = _t2_labels(Template.T2019)
+    # the longest exact ending wins, scored 1 + its length / 100
+    assert suffix_match("行政规范性文件", _t2_labels(Template.T2021)) == \
+        LabelMatch("normative_docs", 1.07)
+    # fuzzy: the label's length from the end (0.8), one character more in front (14/15) ...
+    assert suffix_match("信息内容 规范性文仵", labels) == LabelMatch("normative_docs", 0.8)
+    assert suffix_match("信息内容 行政规范性文件续", labels) == \
+        LabelMatch("normative_docs", pytest.approx(14 / 15))
+    # ... and of two labels scoring alike, the one listed first
+    assert suffix_match("行政强罚", labels) == LabelMatch("penalty", 0.75)

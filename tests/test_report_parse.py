@@ -53,3 +53,28 @@ def test_a_report_without_tables_is_pre2019_by_its_year_else_unknown():
 def test_an_unusable_document_gives_an_empty_record():
     record = parse_document(Document(status=ExtractStatus.CORRUPT, format="pdf", text=TEXT))
     assert (record.cells, record.title, record.template) == ({}, "", Template.UNKNOWN)
+
+
+def test_a_row_outside_the_template_is_kept_after_the_template_keys():
+    text = TEXT.replace("（七）总计\t26", "（六）其他处理\t0\t0\t0\t0\t0\t0\t0\n（七）总计\t26")
+    record = parse_document(Document(status=ExtractStatus.OK, format="txt", text=text))
+    assert record.template is Template.T2021 and record.missing == []
+    extra = [f"t3.other.{c}" for c in ("natural", "commercial", "research", "public_interest",
+                                       "legal_service", "org_other", "total")]
+    assert list(record.cells)[-7:] == extra
+    assert record.cells["t3.other.total"].value == 0
+
+
+def test_a_t3_that_shows_no_template_takes_the_reports():
+    from tests.test_report_drift import T3_2019_ROWS, _report
+    from tests.test_report_support import txt_document
+    t2 = ("第二十条第（一）项\n信息内容 本年制发件数 本年废止件数 现行有效件数\n规    章 1 0 11\n"
+          "行政规范性文件 8 26 66\n第二十条第（五）项\n信息内容 本年处理决定数量\n行政许可 447228\n")
+    # without （六）其他处理, nothing in T3 tells 2019 from 2021: the report's 2021 (from T2) holds
+    t3 = (T3_2019_ROWS.replace("(六)其他处理 0 1 0 0 0 0 1\n", "")
+          .replace("(七)总计 1 1 0 0 0 0 2", "(七)总计 1 0 0 0 0 0 1")
+          .replace("申请数量 1 1 0 0 0 0 2", "申请数量 1 0 0 0 0 0 1"))
+    record = parse_document(txt_document(_report(t2=t2, t3=t3, year="2021")))
+    assert record.templates == {"t2": Template.T2021, "t3": Template.T2021, "t4": Template.T2021}
+    assert "t3.other_overdue_correction.total" in record.missing
+    assert not record.failing()

@@ -82,3 +82,10 @@ def test_siblings_of_another_width_or_without_columns_do_not_count():
     assert align(blank, [row(["1", "2", "3"], [2, 3, 4], width=6), row(["1", "2", "3"])], 3,
                  Side.RIGHT) == (None, False)
     assert align(blank, [row(["1", "", "3"], [2, 3, 4], width=5)], 3, Side.RIGHT) == (None, False)
+
+
+def test_the_most_common_sibling_layout_wins_not_the_first_seen():
+    once = row(["1", "2", "3", ""], [1, 2, 3, 4], width=5)  # values in columns 1-3
+    twice = row(["", "1", "2", "3"], [1, 2, 3, 4], width=5)  # values in columns 2-4
+    blank = row(["", "5", "", "6"], [1, 2, 3, 4], width=5)
+    assert align(blank, [once, twice, twice], 3, Side.RIGHT) == (("5", "", "6"), True)

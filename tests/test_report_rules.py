@@ -223,3 +223,37 @@ def test_json_numbers():
     assert json_number(Decimal("0.25")) == 0.25 and json_number(None) is None
     assert json_number(5) == 5
     assert check_json(CheckResult("R", "s", OK, "")) == {"rule": "R", "scope": "s", "status": "ok"}
+
+
+def test_cancelling_is_judged_rule_by_rule():
+    from archive.report.checks import classify
+    zero = {f"t4.{g}.{o}": 0 for g in ("review", "suit_direct")
+            for o in ("upheld", "corrected", "other", "pending")}
+    values = {**zero, "t4.review.total": 1, "t4.suit_direct.total": -1,
+              "t3.granted.natural": 1, "t3.granted.total": 0,
+              "t3.partial.natural": 0, "t3.partial.total": 1}
+
+    def t4(group):
+        return identity("T4-SUM", group, [f"t4.{group}.total"],
+                        [f"t4.{group}.{o}" for o in ("upheld", "corrected", "other", "pending")],
+                        cells(values))
+
+    def row(name):
+        return identity("T3-ROW", name, [f"t3.{name}.total"], [f"t3.{name}.natural"], cells(values))
+
+    # two rules, each with failures that cancel: every one stays failed
+    both = classify([t4("review"), t4("suit_direct"), row("granted"), row("partial")],
+                    cells(values))
+    assert [(c.rule, c.difference, c.status) for c in both] == [
+        ("T4-SUM", 1, FAILED), ("T4-SUM", -1, FAILED), ("T3-ROW", -1, FAILED),
+        ("T3-ROW", 1, FAILED)]
+    # +1 of one rule and -1 of another do not cancel: each is the source's
+    across = classify([t4("review"), row("granted"), CheckResult("DOM", "t4", OK)], cells(values))
+    assert [c.status for c in across] == [ANOMALY, ANOMALY, OK]
+
+
+def test_dom_names_exactly_the_cells_out_of_their_domain():
+    c = cells({"t2.licensing.decisions": -1, "t2.penalty.decisions": 3,
+               "t2.admin_fees.fee_amount_wan": Decimal("-0.1")})
+    check = dom_checks(c, ["t2"])[0]
+    assert check.keys == ("t2.licensing.decisions", "t2.admin_fees.fee_amount_wan")

@@ -35,6 +35,7 @@ MAX_HEADING = 30  # characters; longer lines are prose
 YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 TOWN = re.compile(r"^(?P<body>.*?(?:镇|乡|街道))(?:人民政府|政府|办事处|街道办事处)?$")
 UNIT_END = "省市区县州旗盟"
+BARE_UNIT = re.compile(r"[省市区县州旗盟镇乡]|街道")
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,7 @@ def agency_of(title: str) -> str:
     body = title[:match.start()] if match else ""
     body = re.sub(r"(?:19|20)\d\d\s*年度?", "", re.sub(r"^附件\d*[:：]?", "", body))
     body = re.sub(r"^\d{4}", "", body).strip()
-    if body.endswith("政府") and not body.endswith("人民政府") and body[:-2]:
-        body = body[:-2] if re.search(r"(镇|乡|街道)$", body[:-2]) else body
-    town = TOWN.match(body)
+    town = TOWN.match(body)  # 塘厦镇政府 too: TOWN takes the 政府 after the town's name
     if town:
         return _last_unit(town["body"])
     if body.endswith("人民政府"):
@@ -134,6 +133,13 @@ def agency_of(title: str) -> str:
 
 
 def _last_unit(name: str) -> str:
-    """``广州市花都区狮岭镇`` → ``狮岭镇``: the name after the last enclosing unit."""
-    cut = max((name.rfind(ch, 0, len(name) - 1) for ch in UNIT_END), default=-1)
-    return name[cut + 1:] if cut >= 0 else name
+    """``广州市花都区狮岭镇`` → ``狮岭镇``: the name after the last enclosing unit. A unit's
+    character inside a name ends no unit: not a 市 right after a unit (番禺区市桥街道 →
+    ``市桥街道``; 梅县区 and 沙市区 are districts), nor one that would leave a bare unit word
+    (``新市镇``, 白云区新市街道 → ``新市街道``); an enclosing unit has a name before its
+    character, and what is left has at least two characters (东莞市湖 is no 湖)."""
+    for cut in range(len(name) - 3, 0, -1):
+        if (name[cut] in UNIT_END and not (name[cut] == "市" and name[cut - 1] in "省市区县旗盟")
+                and not BARE_UNIT.fullmatch(name[cut + 1:])):
+            return name[cut + 1:]
+    return name

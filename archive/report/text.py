@@ -30,7 +30,7 @@ SPLIT_UNIT = re.compile(r"(?<=\d)\s+(?=(?:万元|元|笔|件)(?:\s|$))")
 
 def clean_line(line: str) -> str:
     """NFKC-normalised line without page numbers; tabs are kept."""
-    norm = unicodedata.normalize("NFKC", line).replace("\xa0", " ")
+    norm = unicodedata.normalize("NFKC", line)  # NFKC makes a no-break space a space
     return SPLIT_UNIT.sub("", PAGE_NUMBER.sub(" ", norm))
 
 

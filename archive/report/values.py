@@ -20,7 +20,7 @@ import enum
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 
 from archive.report.keys import ValueKind
@@ -84,10 +84,8 @@ def parse_cell(raw: str, kind: ValueKind, *, header_wan: bool = False) -> CellVa
     match = NUMBER.match(norm)
     if match is None:
         return CellValue(None, raw, CellState.TEXT)
-    try:
-        number = Decimal(match["sign"] + match["digits"].replace(",", ""))
-    except InvalidOperation:
-        return CellValue(None, raw, CellState.TEXT)
+    # Decimal reads every digit \d matches (any Unicode Nd), so this cannot fail
+    number = Decimal(match["sign"] + match["digits"].replace(",", ""))
     return CellValue(_in_unit(number, match["unit"], kind, header_wan), raw, CellState.VALUE)
 
 
