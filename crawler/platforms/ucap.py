@@ -18,11 +18,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import parse_qs, urldefrag, urljoin, urlsplit
+from urllib.parse import parse_qs, urldefrag, urlsplit
 
 from lxml import html as lxml_html
 
-from crawler.platforms import AttachmentRef, PlatformError, merge_attachments
+from crawler.platforms import (AttachmentRef, PlatformError, href_value, link_url,
+                               merge_attachments)
 from crawler.selection import CHINA_TZ
 
 # The order the doc says to try them in; the first that answers 200 with items is kept.
@@ -146,16 +147,17 @@ def parse_pager(page: str) -> Pager | None:
 
 
 def parse_list_page(page: str, page_url: str) -> ListPage:
-    """The entries of a list page: every ``li`` whose link is a detail page of the platform
-    (navigation links are not), in page order, with its printed date."""
+    """The entries of a list page: every ``li`` whose first link (resolved as a browser does,
+    :func:`link_url`) is a detail page of the platform (navigation links are not), in page
+    order, with its printed date."""
     tree = _parse_html(page)
     items, seen = [], set()
     for li in tree.iter("li"):
-        link = next((a for a in li.iter("a") if a.get("href", "").strip()), None)
+        link = next((a for a in li.iter("a") if link_url(a.get("href"), page_url)), None)
         if link is None:
             continue
-        href = link.get("href").strip()
-        url = urljoin(page_url, href)
+        href = href_value(link.get("href"))
+        url = link_url(href, page_url)
         post_id = post_id_of(url)
         if post_id is None or url in seen:
             continue
@@ -243,16 +245,17 @@ def parse_detail_page(page: str, page_url: str) -> Detail:
 
 def attachment_links(node, page_url: str, where: str = "body") -> list[AttachmentRef]:
     """Links to documents inside ``node``, resolved against the page; named from the link
-    text (the basename is a random hex id). ``where`` goes to ``listed_in``."""
+    text (the basename is a random hex id). Hrefs are resolved as a browser does
+    (:func:`link_url`): ``#…``, ``javascript:``, ``mailto:`` lead to no document. ``where`` goes
+    to ``listed_in``."""
     refs = []
     fj_a = set(node.xpath(".//div[contains(@class,'fj-a')]//a")) if where == "body" else set()
     for link in node.iter("a"):
         if link in fj_a:  # div.fj-a inside the body (div.article-content): listed there
             continue
-        href = (link.get("href") or "").strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:")):
+        url = link_url(link.get("href"), page_url)
+        if url is None:
             continue
-        url = urljoin(page_url, href)
         name = _squash_space(link.text_content())
         if name in _GENERIC_LINK_TEXTS:
             name = ""
@@ -302,14 +305,15 @@ class Link:
 
 
 def page_links(page: str, page_url: str) -> list[Link]:
-    """Every link of a page with its text (title attribute when the text is empty)."""
+    """Every http(s) link of a page (:func:`link_url`, fragment removed) with its text (the
+    title attribute when the text is empty)."""
     tree = _parse_html(page)
     links = []
     for a in tree.iter("a"):
-        href = (a.get("href") or "").strip()
-        if href and not href.startswith(("#", "javascript:", "mailto:")):
+        url = link_url(a.get("href"), page_url)
+        if url is not None:
             text = _squash_space(a.text_content()) or (a.get("title") or "").strip()
-            links.append(Link(text, urldefrag(urljoin(page_url, href))[0]))
+            links.append(Link(text, urldefrag(url)[0]))
     return links
 
 
