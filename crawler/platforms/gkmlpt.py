@@ -194,7 +194,7 @@ def is_jump_entry(article: dict) -> bool:
 def canonical_link(url: str, page_url: str, hosts: tuple[str, ...] | set[str]) -> str:
     """A link as the site means it: no ``#<classify>`` fragment or ``jump=true``; ``http://``
     on an https page of the same host is protocol-relative (so https); a host without
-    ``www.`` is the allowed ``www.`` host.
+    ``www.`` is the allowed ``www.`` host; the host in lower case (as browsers write it).
 
     >>> canonical_link("http://huadu.gov.cn/a/post_1.html?jump=true", "https://www.huadu.gov.cn/b",
     ...                {"www.huadu.gov.cn"})
@@ -204,9 +204,9 @@ def canonical_link(url: str, page_url: str, hosts: tuple[str, ...] | set[str]) -
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return url  # the site guard judges everything else as it is
-    host, netloc = parts.hostname.lower(), parts.netloc
+    host, netloc = parts.hostname.lower(), parts.netloc.lower()  # host names ignore case
     if host not in hosts and f"www.{host}" in hosts:
-        netloc = netloc.lower().replace(host, f"www.{host}", 1)
+        netloc = netloc.replace(host, f"www.{host}", 1)
         host = f"www.{host}"
     page = urlsplit(page_url)
     scheme = parts.scheme
