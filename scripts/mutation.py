@@ -82,8 +82,10 @@ TARGETS = (
                         "tests/test_report_golden.py::test_corpus_report_matches_golden[huaian-2024.pdf]")),
     Target("store", "archive/store.py", ("tests/test_store.py",),
            functions=tuple(f"xǁArchiveWriterǁ{name}__mutmut_*" for name in (
-               "_put_blob", "record_post", "touch_post", "mark_removed", "known_posts",
-               "validators", "_upsert_attachment", "record_attachment_result"))),
+               "_put_blob", "record_fetch", "record_post", "touch_post", "mark_removed",
+               "known_posts", "validators", "_upsert_attachment", "record_attachment_result",
+               "mark_interrupted_runs", "list_templates", "remember_list_template",
+               "record_unassigned", "known_unassigned"))),
 )
 
 # Survivors that no test can kill, by mutant name: why the mutant behaves like the code.
@@ -149,16 +151,46 @@ def _changed_lines(diff: str) -> list[tuple[str, str]]:
     return list(zip(removed, added)) if len(removed) == len(added) else []
 
 
+_PY_STRING = re.compile(r'(\[?)"([^"\\]*)"')  # a string literal, and "[" before a subscript
+_SQL_WORDS = re.compile(r"\b(select|insert|update|where|values|set|from|and|null|coalesce|order|limit)\b",
+                        re.IGNORECASE)
+
+
+def _case_only_literal(before: str, after: str) -> bool:
+    """A string literal whose letter case alone changed, where case means nothing: SQL text
+    whose quoted values ('ok') kept their case, a column name or a codec name, never a
+    subscript (``post["site"]``: a Python key lookup is case-sensitive)."""
+    if before == after:
+        return True
+    if before.lower() != after.lower():
+        return False
+    if _SQL_WORDS.search(before):
+        return re.findall(r"'[^']*'", before) == re.findall(r"'[^']*'", after)
+    return bool(re.fullmatch(r"[a-z_][a-z0-9_]*|utf-8", before))
+
+
 def _case_only(diff: str) -> bool:
+    """Only the letter case of string literals changed, each where case means nothing."""
     pairs = _changed_lines(diff)
-    return bool(pairs) and all(a != b and a.lower() == b.lower() for a, b in pairs)
+    if not pairs:
+        return False
+    for a, b in pairs:
+        strings_a, strings_b = _PY_STRING.findall(a), _PY_STRING.findall(b)
+        if a == b or _PY_STRING.sub("", a) != _PY_STRING.sub("", b) or \
+                [s for s, _ in strings_a] != [s for s, _ in strings_b]:
+            return False
+        if not all(not bracket and _case_only_literal(x, y)
+                   or x == y for (bracket, x), (_, y) in zip(strings_a, strings_b)):
+            return False
+    return True
 
 
 # Classes of equivalent mutants: (target slug, test of the mutant's diff, why).
 EQUIVALENT_RULES = (
-    ("store", _case_only, "only the letter case of SQL text or of a column name changed: SQLite "
-     "keywords and identifiers are case-insensitive, and so are sqlite-utils' column names "
-     "and Python's codec names (`UTF-8`)"),
+    ("store", _case_only, "only the letter case of SQL text (its quoted values unchanged) or of "
+     "a column name changed: SQLite keywords and identifiers are case-insensitive, and so are "
+     "sqlite-utils' column names and Python's codec names (`UTF-8`); no Python key lookup "
+     "(`post[\"site\"]`) changed"),
 )
 
 
