@@ -377,7 +377,9 @@ def diff_of(target: Target, name: str) -> str:
                      and not line.startswith(("+++", "---")))[:1200]
 
 
-def render(results: list[Result]) -> str:
+def render(results: list[Result], not_run: tuple[Target, ...] = ()) -> str:
+    """The report; ``not_run`` are targets without a result.json in this build (listed as
+    such, not scored)."""
     total_killed = sum(r.killed for r in results)
     total = sum(r.scored for r in results)
     lines = [
@@ -397,6 +399,10 @@ def render(results: list[Result]) -> str:
         equivalent = len(r.survivors) - len(r.unexplained)
         lines.append(f"| `{scope}` | {tests} | {r.scored} | {r.killed} | {len(r.survivors)} | "
                      f"{equivalent} | {r.score:.1%} | {r.raw_score:.1%} | {r.seconds / 60:.0f} |")
+    for target in not_run:
+        tests = ", ".join(f"`{Path(t).name}`" for t in target.tests)
+        lines.append(f"| `{target.path}` | {tests} | not run in this build (no "
+                     f"`build/mutation/{target.slug}/result.json`) | | | | | | |")
     if total:
         equivalent = sum(len(r.survivors) - len(r.unexplained) for r in results)
         lines.append(f"| **all** | | {total} | {total_killed} | {total - total_killed} | "
@@ -438,8 +444,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"mutation: {target.slug} ({target.path})", flush=True)
             run_target(target, survivors_only=args.survivors)
     results = [r for r in (load_result(t) for t in TARGETS) if r is not None]
-    REPORT.write_text(render(results), encoding="utf-8")
+    not_run = tuple(t for t in TARGETS if t not in {r.target for r in results})
+    REPORT.write_text(render(results, not_run), encoding="utf-8")
     print(f"wrote {REPORT.relative_to(REPO)}")
+    if not_run:
+        print("not run in this build (listed as such): " + ", ".join(t.slug for t in not_run),
+              file=sys.stderr)
     unexplained = [n for r in results for n in r.unexplained]
     low = [r.target.slug for r in results if r.score < TARGET_SCORE]
     return 1 if unexplained or low else 0
