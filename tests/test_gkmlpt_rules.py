@@ -25,18 +25,16 @@ def test_paging_walks_exactly_the_pages_that_hold_the_total(sizes, send_offset, 
     ends on the page that reaches ``total``, never earlier, whatever the page sizes."""
     if full_pages or not send_offset:
         sizes = [100] * (len(sizes) - 1) + sizes[-1:]
-    total, walked, offset = sum(sizes), 0, 0
+    total, ends, offset = sum(sizes), [], 0
     for page, size in enumerate(sizes, start=1):
         answer = {"total": total, "articles": [{"id": offset + i} for i in range(size)]}
         if send_offset:
             answer["offset"] = offset
         listing = gkmlpt.parse_list_page(json.dumps(answer))
         assert listing.offset == (offset if send_offset else None)
-        walked += 1
         offset += size
-        if listing.is_last(page):
-            break
-    assert walked == len(sizes)
+        ends.append(listing.is_last(page))
+    assert ends == [False] * (len(sizes) - 1) + [True]
 
 
 @given(st.integers(0, 5), st.integers(0, 500), st.sampled_from(["12", None, 1.5, [3]]))
@@ -71,19 +69,20 @@ def site_links(draw):
     link_host = draw(st.sampled_from([allowed, bare, allowed.upper(), bare.upper(),
                                       "other.gov.cn"]))
     port = draw(st.sampled_from(["", ":8080"]))
+    user = draw(st.sampled_from(["", "Ab@", f"{bare}@", f"U:{bare}@"]))  # kept as written
     scheme, page_scheme = draw(st.sampled_from(["http", "https"])), draw(st.sampled_from(
         ["http", "https"]))
     path = "/" + "/".join(draw(st.lists(SEGMENT, min_size=1, max_size=3))) + "/post_1.html"
     params = draw(st.lists(st.sampled_from(["a=1", "b=2", "jump=true", "JUMP=True", "", "c="]),
                            max_size=4))
     fragment = draw(st.sampled_from(["", "#6198", "#"]))
-    link = f"{scheme}://{link_host}{port}{path}" + ("?" + "&".join(params) if params else "")
+    link = f"{scheme}://{user}{link_host}{port}{path}" + ("?" + "&".join(params) if params else "")
     page_url = f"{page_scheme}://{allowed}/p/gkmlpt/index"
     host = allowed if link_host.lower() in (allowed, bare) else link_host.lower()
     same_host = host == allowed
     scheme = "https" if scheme == "http" and page_scheme == "https" and same_host else scheme
     query = "&".join(p for p in params if p and p.lower() != "jump=true")
-    expected = f"{scheme}://{host}{port}{path}" + (f"?{query}" if query else "")
+    expected = f"{scheme}://{user}{host}{port}{path}" + (f"?{query}" if query else "")
     return link + fragment, page_url, {allowed}, expected
 
 
@@ -119,6 +118,10 @@ def test_bucket_urls_split_the_attachment_id_by_thousands(aid, post_id, ext, hos
     millions, thousands = digits[:-6] or "0", digits[:-3] or "0"
     root = "" if host == "www.dg.gov.cn" else site
     assert gkmlpt.bucket_attachment_url(f"{scheme}://{host}{site}/gkmlpt/", aid, post_id, ext) == \
+        f"{scheme}://{host}{root}/attachment/{millions}/{thousands}/{aid}/{post_id}.{ext}"
+    # the site prefix ends at the first /gkmlpt/ folder, as gkmlpt_base cuts it
+    assert gkmlpt.bucket_attachment_url(f"{scheme}://{host}{site}/gkmlpt/x/gkmlpt/", aid,
+                                        post_id, ext) == \
         f"{scheme}://{host}{root}/attachment/{millions}/{thousands}/{aid}/{post_id}.{ext}"
     # a base without /gkmlpt/ has no site prefix
     assert gkmlpt.bucket_attachment_url(f"{scheme}://{host}{site}/", aid, post_id, ext) == \

@@ -147,7 +147,9 @@ def find_gkmlpt_link(page: str, base_url: str) -> str | None:
         return None
     for href in tree.xpath("//a/@href"):
         url = link_url(href, base_url)
-        path = urlsplit(url).path if url else ""
+        if url is None:
+            continue
+        path = urlsplit(url).path
         if "/gkmlpt/" in path or path.rstrip("/").endswith("/gkmlpt"):
             return url
     return None
@@ -188,7 +190,7 @@ def parse_list_page(body: bytes | str) -> ListPage:
 
 def is_jump_entry(article: dict) -> bool:
     """A ``type: url`` entry: a link to another site (maybe another body's report), no post."""
-    return str(article.get("type") or "normal").lower() == "url"
+    return str(article.get("type")).lower() == "url"  # a missing type is "none": normal
 
 
 def canonical_link(url: str, page_url: str, hosts: tuple[str, ...] | set[str]) -> str:
@@ -204,16 +206,16 @@ def canonical_link(url: str, page_url: str, hosts: tuple[str, ...] | set[str]) -
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return url  # the site guard judges everything else as it is
-    host, netloc = parts.hostname.lower(), parts.netloc.lower()  # host names ignore case
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    host, hostport = parts.hostname, hostport.lower()  # urlsplit's hostname is lower case
     if host not in hosts and f"www.{host}" in hosts:
-        netloc = netloc.replace(host, f"www.{host}", 1)
-        host = f"www.{host}"
+        host, hostport = f"www.{host}", f"www.{hostport}"
     page = urlsplit(page_url)
     scheme = parts.scheme
-    if scheme == "http" and page.scheme == "https" and host == (page.hostname or "").lower():
+    if scheme == "http" and page.scheme == "https" and host == page.hostname:
         scheme = "https"
     query = "&".join(q for q in parts.query.split("&") if q and q.lower() != "jump=true")
-    return urlunsplit((scheme, netloc, parts.path, query, ""))
+    return urlunsplit((scheme, userinfo + at + hostport, parts.path, query, ""))
 
 
 def bucket_attachment_url(base: str, attachment_id: int, post_id: int, ext: str) -> str:
