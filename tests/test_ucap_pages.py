@@ -45,13 +45,17 @@ def list_items(draw):
                                  f"2018-01/30/content_{pid}.shtml"]))
     text, title = draw(spaced_text())
     by_attr = draw(st.booleans())
+    if draw(st.integers(0, 5)) == 0:  # an image link: no title, no text
+        text, title, by_attr = '<img src="/images/new.gif">', "", False
     date = draw(st.sampled_from(["2024-01-18", "2024/1/8", "2023年12月1日"]))
     decoy = draw(st.sampled_from(["", "<span>阅读 2019-01-01</span>", "<span class='n'>12</span>"]))
     timed = draw(st.booleans())
     spans = (decoy + f"<span class='time'>{date}</span>") if timed else \
         draw(st.sampled_from([f"<span>{date}</span>", ""]))
     want_date = date if timed else (date if spans else "")
-    link = f'<a href="{href}" title="{_attr(text)}">x</a>' if by_attr else f'<a href="{href}">{text}</a>'
+    icon = draw(st.sampled_from(["", '<svg><use href="/images/icons.svg#doc"></use></svg>']))
+    link = icon + (f'<a href="{href}" title="{_attr(text)}">x</a>' if by_attr else
+                   f'<a href="{href}">{text}</a>')
     kind = draw(st.sampled_from(["item", "item", "nav", "nolink"]))
     if kind == "nav":
         return f'<li><a href="/jkqxxgk/c110001/">{title}</a>{spans}</li>', None
@@ -92,7 +96,7 @@ def attachment_links(draw):
     fid = draw(HEX)
     ext = draw(st.sampled_from(["pdf", "PDF", "docx", "wps", "xls", "zip", "html", ""]))
     folder = draw(st.sampled_from(["files/", "upload/", "a.b/"]))
-    path = f"{folder}{fid}" + (f".{ext}" if ext else "")
+    path = f"{folder}{fid}" + (f".{ext}" if ext else "") + draw(st.sampled_from(["", "?v=1.2"]))
     text, name = draw(spaced_text())
     named = draw(st.sampled_from(["text", "generic", "title", "ext", "dot7", "empty"]))
     title = ""
@@ -112,7 +116,7 @@ def attachment_links(draw):
     if low in ucap.ATTACHMENT_EXTS or folder == "files/":
         if name and low and "." not in name[-6:]:
             name = f"{name}.{low}"
-        want = (urljoin(PAGE, path), name)
+        want = (urljoin(PAGE, path), name)  # the extension is the path's, never the query's
     else:
         want = None
     attrs = f' title="{_attr(title)}"' if title else ""
@@ -135,10 +139,14 @@ def detail_pages(draw):
     text, title = draw(spaced_text())
     body_links = draw(st.lists(attachment_links(), max_size=3))
     fj_links = draw(st.lists(attachment_links(), max_size=3))
-    noise = '<a href="#top">顶部</a><a href="javascript:print()">打印</a><a href="/jkqxxgk/">首页</a>'
+    noise = ('<a href="#top">顶部</a><a href="javascript:print()">打印</a><a href="/jkqxxgk/">首页</a>'
+             '<svg><use href="/files/icons.svg#pdf"></use></svg>')
     inner_fj = draw(st.booleans()) and selector == "div.article-content"
     fj = "<div class='fj-a'><p>附件：</p>" + "".join(a for a, _ in fj_links) + "</div>"
-    body = "<p>正文</p>" + noise + "".join(a for a, _ in body_links) + (fj if inner_fj else "")
+    own = "".join(a for a, _ in body_links)
+    first = draw(st.booleans())
+    body = "<p>正文</p>" + noise + (fj if inner_fj and first else "") + own + \
+        (fj if inner_fj and not first else "")
     meta = draw(st.sampled_from(["", "<meta name='PubDate' content=' 2024-01-18 09:30:00 '>",
                                  "<meta name='PubDate'>"]))
     crumb, crumb_text = draw(st.sampled_from([
@@ -218,13 +226,16 @@ def test_metadata_rows_keep_every_label_and_its_value(block):
 @given(st.lists(st.tuples(spaced_text(), st.booleans(), st.sampled_from(["", "#x", "?a=1#y"])),
                 max_size=5))
 def test_page_links_with_text_or_title(links):
-    html = "".join((f'<a href="/u{i}/{frag}" title="{_attr(text)}"> </a>' if by_title else
-                    f'<a href="/u{i}/{frag}">{text}</a>') + '<a href="mailto:x@y">信箱</a>'
-                   for i, ((text, _), by_title, frag) in enumerate(links))
+    html = '<html><head><link rel="stylesheet" href="/css/main.css"></head><body>' + "".join(
+        (f'<a href="/u{i}/{frag}" title="{_attr(text)}"> </a>' if by_title else
+         f'<a href="/u{i}/{frag}">{text}</a>') + '<a href="mailto:x@y">信箱</a>'
+        for i, ((text, _), by_title, frag) in enumerate(links)) + \
+        '<a href="/logo/"><img src="/logo.png"></a></body></html>'
     assert ucap.page_links(html, PAGE) == [
         ucap.Link(text.strip() if by_title else name,
                   ORIGIN + f"/u{i}/" + frag.split("#")[0])
-        for i, ((text, name), by_title, frag) in enumerate(links)]
+        for i, ((text, name), by_title, frag) in enumerate(links)] + [
+        ucap.Link("", ORIGIN + "/logo/")]
 
 
 @given(st.text("凤岗镇党政办", min_size=0, max_size=14), st.sampled_from(ucap.REPORT_COLUMN_NAMES))
@@ -236,12 +247,12 @@ def test_report_column_names_are_short_and_end_with_a_report_word(unit, word):
 
 @settings(max_examples=100, deadline=None)
 @given(st.text("abcXYZ019_", min_size=1, max_size=6).filter(lambda s: s.strip("_")),
-       st.text("cC0123456789_", min_size=1, max_size=8), st.sampled_from(["xxgk_list", "list", None,
-                                                                          "", "2bad", "a-b"]))
+       st.text("cC0123456789_", min_size=1, max_size=8),
+       st.sampled_from(["xxgk_list", "list", "Xlist_nb", None, "", "2bad", "a-b"]))
 def test_unit_shells_name_their_column_and_template(site, code, temp):
     query = f"code={code}" + ("" if temp is None else f"&temp={temp}")
     url = f"{ORIGIN}/{site}/dept3/xxgk.shtml?{query}"
-    template = temp if temp in ("xxgk_list", "list") else None
+    template = temp if temp in ("xxgk_list", "list", "Xlist_nb") else None
     assert ucap.shell_column(url) == ucap.column_of(url) == \
         ucap.Column(f"{ORIGIN}/{site}/{code}/", template)
 
@@ -271,3 +282,16 @@ def test_local_times_with_a_t_separator():
     assert ucap.timestamp_of("2023-08-16T10:33:59") == ucap.timestamp_of("2023-08-16 10:33:59") \
         == 1692153239.0
     assert ucap.timestamp_of("2023/8/16 10:33") == 1692153180.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(HEX, st.sampled_from(["", ".pdf", ".DOCX", ".shtml"]), st.sampled_from(["?v=1.2", "?f=a.pdf",
+                                                                              "", "#p.3"]),
+       st.sampled_from(["files/", "upload/"]), spaced_text())
+def test_an_attachment_extension_is_the_paths_never_the_querys(fid, ext, tail, folder, text):
+    page = (f"<h1 class='article-title'>题</h1><div class='article-content'>"
+            f"<a href='{folder}{fid}{ext}{tail}'>{text[0]}</a></div>")
+    low = ext[1:].lower()
+    documents = [] if low not in ucap.ATTACHMENT_EXTS and folder != "files/" else [
+        (urljoin(PAGE, f"{folder}{fid}{ext}{tail}"), text[1] + (f".{low}" if low else ""))]
+    assert [(a.url, a.name) for a in ucap.parse_detail_page(page, PAGE).attachments] == documents

@@ -236,36 +236,36 @@ def parse_detail_page(page: str, page_url: str) -> Detail:
     if body is None or not title:
         raise PlatformError("no UCAP article (title and body) in page")
     fj_a = [n for n in tree.xpath("//div[contains(@class,'fj-a')]") if n is not body]
-    attachments = merge_attachments(attachment_links(body, page_url, "body"),
+    in_fj_a = {link for node in fj_a for link in node.iter("a")}  # a div.fj-a inside the body
+    attachments = merge_attachments(attachment_links(body, page_url, "body", in_fj_a),
                                     *[attachment_links(node, page_url, "fj-a") for node in fj_a])
     return Detail(title=title.strip(), body_html=_inner_html(body), body_selector=selector,
                   meta=meta, metadata=metadata_rows(tree),
                   crumb=_text(tree, "//div[contains(@class,'crumb')]"), attachments=attachments)
 
 
-def attachment_links(node, page_url: str, where: str = "body") -> list[AttachmentRef]:
-    """Links to documents inside ``node``, resolved against the page; named from the link
-    text (the basename is a random hex id). Hrefs are resolved as a browser does
-    (:func:`link_url`): ``#…``, ``javascript:``, ``mailto:`` lead to no document. ``where`` goes
-    to ``listed_in``."""
+def attachment_links(node, page_url: str, where: str = "body",
+                     skip: frozenset | set = frozenset()) -> list[AttachmentRef]:
+    """Links (``a``) to documents inside ``node`` but not in ``skip``, resolved against the
+    page; named from the link text (the basename is a random hex id). Hrefs are resolved as a
+    browser does (:func:`link_url`): ``#…``, ``javascript:``, ``mailto:`` lead to no document.
+    A document has an attachment extension in its path's basename (never its query's) or sits
+    under ``/files/``. ``where`` goes to ``listed_in``."""
     refs = []
-    fj_a = set(node.xpath(".//div[contains(@class,'fj-a')]//a")) if where == "body" else set()
     for link in node.iter("a"):
-        if link in fj_a:  # div.fj-a inside the body (div.article-content): listed there
-            continue
         url = link_url(link.get("href"), page_url)
-        if url is None:
+        if url is None or link in skip:
             continue
         name = _squash_space(link.text_content())
         if name in _GENERIC_LINK_TEXTS:
             name = ""
-        name = name or (link.get("title") or "").strip()
-        ext = urlsplit(url).path.rsplit(".", 1)[-1].lower() if "." in url.rsplit("/", 1)[-1] else ""
-        if ext not in ATTACHMENT_EXTS and "/files/" not in urlsplit(url).path:
+        ref = AttachmentRef(url=url, name=name or (link.get("title") or "").strip(),
+                            listed_in={where})
+        if ref.ext not in ATTACHMENT_EXTS and "/files/" not in urlsplit(url).path:
             continue
-        if name and ext and "." not in name[-6:]:
-            name = f"{name}.{ext}"  # 「下载」 style texts and names without their extension
-        refs.append(AttachmentRef(url=url, name=name, listed_in={where}))
+        if ref.name and ref.ext and "." not in ref.name[-6:]:
+            ref.name = f"{ref.name}.{ref.ext}"  # 「下载」 style texts, names without extension
+        refs.append(ref)
     return refs
 
 
