@@ -96,25 +96,24 @@ EQUIVALENT: dict[str, str] = {
     "crawler.selection.x__squash__mutmut_10": _NO_TEXT,
     "crawler.selection.x_year_from_body__mutmut_4": _NO_TEXT,
     "crawler.selection.x_year_from_title__mutmut_5": _NO_TEXT,
-    "crawler.platforms.gkmlpt.x__inner_html__mutmut_11": "lxml reads the encoding name case-insensitively: "
-        "`tostring(..., encoding=\"UNICODE\")` returns the same str",
-    "crawler.platforms.gkmlpt.x_body_attachment_links__mutmut_10": "the default of `link.get(\"href\", …)` is "
-        "never used: the XPath `//a[@href]` only yields links that have an href",
-    "crawler.platforms.gkmlpt.x_body_attachment_links__mutmut_12": "as _10: the href default is never used",
-    "crawler.platforms.gkmlpt.x_body_attachment_links__mutmut_15": "as _10: the href default is never used",
-    "crawler.platforms.gkmlpt.x_body_attachment_links__mutmut_23": "a missing class defaults to \"XXXX\" "
-        "instead of \"\": neither contains `nfw-cms-attachment`",
-    "crawler.platforms.gkmlpt.x_find_report_categories__mutmut_11": "`\"公开\" in name + \"年报\"` equals "
-        "`\"公开\" in name`: no suffix here contains 公 or 开, so none can complete a match; "
-        "\"XX年报XX\" behaves the same",
-    "crawler.platforms.gkmlpt.x_parse_detail_page__mutmut_82": "`meta.get(\"ArticleTitle\", None)` instead "
-        "of `\"\"`: both are falsy in `title or … or _first_text(…)`",
-    "crawler.platforms.gkmlpt.x_parse_detail_page__mutmut_84": "as _82: a missing ArticleTitle is falsy "
-        "either way",
-    "crawler.platforms.gkmlpt.x_find_gkmlpt_link__mutmut_11": "killed by the strict xfail "
-        "test_an_href_with_trailing_whitespace_still_links_the_catalogue once the code is fixed; "
-        "today the mutant (strip all whitespace) differs only for an href ending in whitespace, "
-        "which the code wrongly rejects (reported)",
+    "crawler.platforms.gkmlpt.x__inner_html__mutmut_11": "lxml reads the encoding name "
+        "case-insensitively: `tostring(..., encoding=\"UNICODE\")` returns the same str",
+    "crawler.platforms.gkmlpt.x_body_attachment_links__mutmut_23": "a missing attachment-id "
+        "defaults to \"XXXX\" instead of \"\": `aid` is only read through `aid.isdigit()`, "
+        "False for both",
+    "crawler.platforms.gkmlpt.x_body_attachment_links__mutmut_34": "a missing class defaults "
+        "to \"XXXX\" instead of \"\": neither contains `nfw-cms-attachment`",
+    "crawler.platforms.gkmlpt.x_bucket_attachment_url__mutmut_8": "`parts.hostname` is None "
+        "only for a base without a host; \"XXXX\" is no more in ATTACHMENTS_AT_HOST_ROOT (host "
+        "names) than \"\" is",
+    "crawler.platforms.gkmlpt.x_parse_detail_page__mutmut_82": "`meta.get(\"ArticleTitle\", "
+        "None)` instead of `\"\"`: both are falsy in `title or … or _first_text(…)`",
+    "crawler.platforms.gkmlpt.x_parse_detail_page__mutmut_84": "as _82: a missing ArticleTitle "
+        "is falsy either way",
+    "crawler.platforms.x_raw_sha256__mutmut_4": "`ensure_ascii=None`: json reads the flag by "
+        "its truth, and None is falsy like False",
+    "crawler.platforms.x_raw_sha256__mutmut_17": "Python's codec names ignore case: "
+        "`encode(\"UTF-8\")` is `encode(\"utf-8\")`",
     **{f"archive.report.labels.xǁLabelIndexǁ__init____mutmut_{n}": "SequenceMatcher's autojunk "
        "heuristic only acts on a second sequence of 200 items or more, and isjunk defaults to "
        "None: label keys are under 60 characters, so every variant matches the same"
@@ -427,6 +426,14 @@ def render(results: list[Result], not_run: tuple[Target, ...] = ()) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def stale_explanations(result: Result) -> list[str]:
+    """EQUIVALENT names of the result's module that are not among its survivors."""
+    module = result.target.module.removesuffix(".__init__")
+    mine = (lambda n: n.startswith(module + ".")) if result.target.path.endswith("/") else \
+        (lambda n: n.startswith(module + ".x"))
+    return [n for n in EQUIVALENT if mine(n) and n not in result.survivors]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", help="target slug (repeatable)")
@@ -449,6 +456,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {REPORT.relative_to(REPO)}")
     if not_run:
         print("not run in this build (listed as such): " + ", ".join(t.slug for t in not_run),
+              file=sys.stderr)
+    stale = [n for r in results for n in stale_explanations(r)]
+    if stale:  # a renamed or renumbered mutant: its explanation now names another, or none
+        print("EQUIVALENT names no survivor of this build (stale): " + ", ".join(stale),
               file=sys.stderr)
     unexplained = [n for r in results for n in r.unexplained]
     low = [r.target.slug for r in results if r.score < TARGET_SCORE]
