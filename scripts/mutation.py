@@ -110,6 +110,29 @@ EQUIVALENT: dict[str, str] = {
         "None)` instead of `\"\"`: both are falsy in `title or … or _first_text(…)`",
     "crawler.platforms.gkmlpt.x_parse_detail_page__mutmut_84": "as _82: a missing ArticleTitle "
         "is falsy either way",
+    "crawler.platforms.ucap.x__inner_html__mutmut_12": "lxml reads the encoding name "
+        "case-insensitively: `tostring(..., encoding=\"UNICODE\")` returns the same str",
+    "crawler.platforms.ucap.x__item_date__mutmut_17": "a span without a class is read as "
+        "\"XXXX\" instead of \"\": neither contains `time`, so the order is the same",
+    "crawler.platforms.ucap.x__parse_html__mutmut_3": "`page or …` only acts on an empty page: "
+        "\"XX<html></html>XX\" parses to a document of text alone, with no li, a, span, div, "
+        "label, meta or ucap element, so every parser finds nothing in it, as in the empty one",
+    "crawler.platforms.ucap.x__parse_html__mutmut_4": "HTML tag names ignore case: "
+        "\"<HTML></HTML>\" is the same empty document",
+    "crawler.platforms.ucap.x_attachment_links__mutmut_22": "a generic link text becomes None "
+        "instead of \"\": the next statement reads `name or <title attribute or \"\">`, the "
+        "same str for both",
+    "crawler.platforms.ucap.x_is_report_column_name__mutmut_11": "`text or \"XXXX\"` only "
+        "acts on an empty text; \"XXXX\" ends with no report column name, so both are False",
+    "crawler.platforms.ucap.x_normal_date__mutmut_4": "`text or \"XXXX\"` only acts on an "
+        "empty text; \"XXXX\" holds no date, so both are None",
+    "crawler.platforms.ucap.x_timestamp_of__mutmut_9": "as normal_date_4: \"XXXX\" holds no "
+        "date, so both are None",
+    "crawler.platforms.ucap.x_parse_detail_page__mutmut_35": "the selector's initial value is "
+        "never read: a found body sets it, and without a body the function raises",
+    "crawler.platforms.ucap.x_parse_detail_page__mutmut_54": "the set of the fj-a blocks' "
+        "elements instead of their anchors: it is only asked whether an anchor is in it, and "
+        "the anchors in it are the same",
     "crawler.platforms.x_raw_sha256__mutmut_4": "`ensure_ascii=None`: json reads the flag by "
         "its truth, and None is falsy like False",
     "crawler.platforms.x_raw_sha256__mutmut_17": "Python's codec names ignore case: "
