@@ -32,6 +32,7 @@ class PlatformError(ValueError):
 # Other white space (U+00A0, U+3000, …) is part of the URL: browsers percent-encode it.
 _C0_CONTROL_OR_SPACE = "".join(map(chr, range(0x21)))
 _TAB_OR_NEWLINE = re.compile("[\t\n\r]")
+_NOT_A_PAGE = frozenset({"javascript", "mailto"})  # schemes as urlsplit gives them: lower case
 
 
 def href_value(href: str | None) -> str:
@@ -44,9 +45,10 @@ def href_value(href: str | None) -> str:
 
 
 def link_url(href: str | None, page_url: str) -> str | None:
-    r"""The http(s) URL a link on ``page_url`` leads to, resolved as a browser does, fragment
-    kept; None for a missing or empty href, a fragment of the page itself (``#top``) or
-    another scheme (``javascript:``, ``mailto:``, ``tel:`` in any letter case).
+    r"""The URL a link on ``page_url`` leads to, resolved as a browser does, fragment kept;
+    None for a missing or empty href, a fragment of the page itself (``#top``), a script or a
+    mail address (``javascript:``, ``mailto:``, in any letter case). Other schemes (``file:``,
+    ``ftp:``) are URLs: the crawl's site guard refuses them and records the refusal.
 
     >>> link_url("\tJavaScript:void(0)", "https://h/a/")
     >>> link_url(" ../files/b.pdf ", "https://h/a/c.html")
@@ -56,7 +58,7 @@ def link_url(href: str | None, page_url: str) -> str | None:
     if not href or href.startswith("#"):
         return None
     url = urljoin(page_url, href)
-    return url if urlsplit(url).scheme in ("http", "https") else None
+    return None if urlsplit(url).scheme in _NOT_A_PAGE else url
 
 
 @dataclass

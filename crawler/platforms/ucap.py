@@ -305,7 +305,7 @@ class Link:
 
 
 def page_links(page: str, page_url: str) -> list[Link]:
-    """Every http(s) link of a page (:func:`link_url`, fragment removed) with its text (the
+    """Every link of a page (:func:`link_url`, fragment removed) with its text (the
     title attribute when the text is empty)."""
     tree = _parse_html(page)
     links = []
