@@ -165,6 +165,13 @@ EQUIVALENT: dict[str, str] = {
         "takes the primary key of the existing posts table, (site, post_id), when none is given",
     "archive.store.xǁArchiveWriterǁrecord_post__mutmut_40": "as _38: upsert without pk uses the "
         "table's own primary key",
+    "archive.store.xǁArchiveWriterǁrecord_unassigned__mutmut_22": "`upsert(row, pk=None)`: "
+        "sqlite-utils takes the primary key of the existing unassigned_reports table, url",
+    "archive.store.xǁArchiveWriterǁrecord_unassigned__mutmut_24": "as _22: upsert without pk "
+        "uses the table's own primary key",
+    "archive.store.xǁArchiveWriterǁrecord_fetch__mutmut_35": "`json.dumps(..., "
+        "ensure_ascii=None)`: json reads the flag by its truth, and None is falsy like False",
+    "archive.store.xǁArchiveWriterǁrecord_fetch__mutmut_42": "as _35, for the response headers",
 }
 
 
@@ -174,22 +181,23 @@ def _changed_lines(diff: str) -> list[tuple[str, str]]:
     return list(zip(removed, added)) if len(removed) == len(added) else []
 
 
-_PY_STRING = re.compile(r'(\[?)"([^"\\]*)"')  # a string literal, and "[" before a subscript
-_SQL_WORDS = re.compile(r"\b(select|insert|update|where|values|set|from|and|null|coalesce|order|limit)\b",
-                        re.IGNORECASE)
+_PY_STRING = re.compile(r'"([^"\\]*)"')  # a string literal on one line
+_SQL_WORDS = re.compile(r"\b(select|insert|update|where|values|set|from|and|null|coalesce|"
+                        r"order|limit|excluded)\b", re.IGNORECASE)
+_SQL_NAMES = re.compile(r"[a-z0-9_.]+(\s*(,|=)\s*[a-z0-9_.]+)+[\s,)]*")  # a, b) / x = y.z
 
 
-def _case_only_literal(before: str, after: str) -> bool:
-    """A string literal whose letter case alone changed, where case means nothing: SQL text
-    whose quoted values ('ok') kept their case, a column name or a codec name, never a
-    subscript (``post["site"]``: a Python key lookup is case-sensitive)."""
-    if before == after:
-        return True
-    if before.lower() != after.lower():
+def _case_free(line: str, match: re.Match) -> bool:
+    """Whether the letter case of this string literal means nothing: SQL text whose quoted
+    values ('ok') keep their case (checked by the caller), a list of SQL column names, a dict
+    key or a ``pk=`` column (sqlite-utils column names), or a codec name. Never a subscript
+    (``post["site"]``) or any other Python value (``"new"``, ``"ok"``): those compare by case."""
+    text, before, after = match[1], line[:match.start()], line[match.end():]
+    if before.endswith("["):
         return False
-    if _SQL_WORDS.search(before):
-        return re.findall(r"'[^']*'", before) == re.findall(r"'[^']*'", after)
-    return bool(re.fullmatch(r"[a-z_][a-z0-9_]*|utf-8", before))
+    return bool(_SQL_WORDS.search(text) or _SQL_NAMES.fullmatch(text.lower())
+                or after.lstrip().startswith(":") or "pk=" in before
+                or text.lower() == "utf-8")
 
 
 def _case_only(diff: str) -> bool:
@@ -198,13 +206,14 @@ def _case_only(diff: str) -> bool:
     if not pairs:
         return False
     for a, b in pairs:
-        strings_a, strings_b = _PY_STRING.findall(a), _PY_STRING.findall(b)
-        if a == b or _PY_STRING.sub("", a) != _PY_STRING.sub("", b) or \
-                [s for s, _ in strings_a] != [s for s, _ in strings_b]:
+        literals_a, literals_b = list(_PY_STRING.finditer(a)), list(_PY_STRING.finditer(b))
+        if a == b or a.lower() != b.lower() or _PY_STRING.sub("", a) != _PY_STRING.sub("", b) \
+                or len(literals_a) != len(literals_b):
             return False
-        if not all(not bracket and _case_only_literal(x, y)
-                   or x == y for (bracket, x), (_, y) in zip(strings_a, strings_b)):
-            return False
+        for x, y in zip(literals_a, literals_b):
+            if x[1] != y[1] and (not _case_free(a, x) or
+                                 re.findall(r"'[^']*'", x[1]) != re.findall(r"'[^']*'", y[1])):
+                return False
     return True
 
 

@@ -271,3 +271,20 @@ def test_unassigned_reports_are_listed_once_per_url(tmp_path_factory, sightings)
     assert {r[0]: r[1:] for r in rows(writer, "SELECT url, body, first_run, last_run, year FROM "
                                               "unassigned_reports")} == model
     writer.close()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(["Referer", "Content-Disposition", "X-Site"]),
+                       st.lists(st.text("凤岗镇年报.pdf =;\"'a", min_size=1, max_size=8),
+                                min_size=1, max_size=2), min_size=1))
+def test_headers_are_stored_as_readable_utf8_json(tmp_path_factory, headers):
+    """Headers are kept as JSON text a datasette user can search for 凤岗镇: non-ASCII
+    characters as themselves, not as \\u escapes."""
+    writer = ArchiveWriter.open(tmp_path_factory.mktemp("h") / "archive.db")
+    run = writer.start_run("crawl", {})
+    writer.record_fetch(Exchange(run_id=run, kind="attachment", method="GET", url=URL,
+                                 request_headers=headers, response_headers=headers,
+                                 outcome="ok", body=b"x"))
+    text = json.dumps(headers, ensure_ascii=False)
+    assert rows(writer, "SELECT request_headers, response_headers FROM fetches") == [(text, text)]
+    writer.close()
