@@ -61,7 +61,16 @@ TARGETS = (
     Target("selection", "crawler/selection.py",
            ("tests/test_platform_parsing.py", "tests/test_selection.py")),
     Target("gkmlpt", "crawler/platforms/gkmlpt.py",
-           ("tests/test_platform_parsing.py", "tests/test_gkmlpt_parsing.py")),
+           ("tests/test_platform_parsing.py", "tests/test_gkmlpt_parsing.py",
+            "tests/test_gkmlpt_rules.py", "tests/test_href_rules.py")),
+    Target("ucap", "crawler/platforms/ucap.py",
+           ("tests/test_ucap_parsing.py", "tests/test_platform_examples.py",
+            "tests/test_ucap_pages.py", "tests/test_href_rules.py")),
+    Target("platforms", "crawler/platforms/__init__.py",
+           ("tests/test_href_rules.py", "tests/test_platform_records.py",
+            "tests/test_platform_parsing.py",
+            "tests/test_gkmlpt_parsing.py", "tests/test_ucap_parsing.py",
+            "tests/test_platform_examples.py")),
     Target("report", "archive/report/",
            ("tests/test_report_golden.py", "tests/test_report_checks.py",
             "tests/test_report_drift.py", "tests/test_report_snapshots.py",
@@ -75,8 +84,10 @@ TARGETS = (
                         "tests/test_report_golden.py::test_corpus_report_matches_golden[huaian-2024.pdf]")),
     Target("store", "archive/store.py", ("tests/test_store.py",),
            functions=tuple(f"xǁArchiveWriterǁ{name}__mutmut_*" for name in (
-               "_put_blob", "record_post", "touch_post", "mark_removed", "known_posts",
-               "validators", "_upsert_attachment", "record_attachment_result"))),
+               "_put_blob", "record_fetch", "record_post", "touch_post", "mark_removed",
+               "known_posts", "validators", "_upsert_attachment", "record_attachment_result",
+               "mark_interrupted_runs", "list_templates", "remember_list_template",
+               "record_unassigned", "known_unassigned"))),
 )
 
 # Survivors that no test can kill, by mutant name: why the mutant behaves like the code.
@@ -86,25 +97,47 @@ EQUIVALENT: dict[str, str] = {
     "crawler.selection.x__squash__mutmut_10": _NO_TEXT,
     "crawler.selection.x_year_from_body__mutmut_4": _NO_TEXT,
     "crawler.selection.x_year_from_title__mutmut_5": _NO_TEXT,
-    "crawler.platforms.gkmlpt.x__inner_html__mutmut_11": "lxml reads the encoding name case-insensitively: "
-        "`tostring(..., encoding=\"UNICODE\")` returns the same str",
-    "crawler.platforms.gkmlpt.x_body_attachment_links__mutmut_10": "the default of `link.get(\"href\", …)` is "
-        "never used: the XPath `//a[@href]` only yields links that have an href",
-    "crawler.platforms.gkmlpt.x_body_attachment_links__mutmut_12": "as _10: the href default is never used",
-    "crawler.platforms.gkmlpt.x_body_attachment_links__mutmut_15": "as _10: the href default is never used",
-    "crawler.platforms.gkmlpt.x_body_attachment_links__mutmut_23": "a missing class defaults to \"XXXX\" "
-        "instead of \"\": neither contains `nfw-cms-attachment`",
-    "crawler.platforms.gkmlpt.x_find_report_categories__mutmut_11": "`\"公开\" in name + \"年报\"` equals "
-        "`\"公开\" in name`: no suffix here contains 公 or 开, so none can complete a match; "
-        "\"XX年报XX\" behaves the same",
-    "crawler.platforms.gkmlpt.x_parse_detail_page__mutmut_82": "`meta.get(\"ArticleTitle\", None)` instead "
-        "of `\"\"`: both are falsy in `title or … or _first_text(…)`",
-    "crawler.platforms.gkmlpt.x_parse_detail_page__mutmut_84": "as _82: a missing ArticleTitle is falsy "
-        "either way",
-    "crawler.platforms.gkmlpt.x_find_gkmlpt_link__mutmut_11": "killed by the strict xfail "
-        "test_an_href_with_trailing_whitespace_still_links_the_catalogue once the code is fixed; "
-        "today the mutant (strip all whitespace) differs only for an href ending in whitespace, "
-        "which the code wrongly rejects (reported)",
+    "crawler.platforms.gkmlpt.x__inner_html__mutmut_11": "lxml reads the encoding name "
+        "case-insensitively: `tostring(..., encoding=\"UNICODE\")` returns the same str",
+    "crawler.platforms.gkmlpt.x_body_attachment_links__mutmut_23": "a missing attachment-id "
+        "defaults to \"XXXX\" instead of \"\": `aid` is only read through `aid.isdigit()`, "
+        "False for both",
+    "crawler.platforms.gkmlpt.x_body_attachment_links__mutmut_34": "a missing class defaults "
+        "to \"XXXX\" instead of \"\": neither contains `nfw-cms-attachment`",
+    "crawler.platforms.gkmlpt.x_bucket_attachment_url__mutmut_8": "`parts.hostname` is None "
+        "only for a base without a host; \"XXXX\" is no more in ATTACHMENTS_AT_HOST_ROOT (host "
+        "names) than \"\" is",
+    "crawler.platforms.gkmlpt.x_parse_detail_page__mutmut_82": "`meta.get(\"ArticleTitle\", "
+        "None)` instead of `\"\"`: both are falsy in `title or … or _first_text(…)`",
+    "crawler.platforms.gkmlpt.x_parse_detail_page__mutmut_84": "as _82: a missing ArticleTitle "
+        "is falsy either way",
+    "crawler.platforms.ucap.x__inner_html__mutmut_12": "lxml reads the encoding name "
+        "case-insensitively: `tostring(..., encoding=\"UNICODE\")` returns the same str",
+    "crawler.platforms.ucap.x__item_date__mutmut_17": "a span without a class is read as "
+        "\"XXXX\" instead of \"\": neither contains `time`, so the order is the same",
+    "crawler.platforms.ucap.x__parse_html__mutmut_3": "`page or …` only acts on an empty page: "
+        "\"XX<html></html>XX\" parses to a document of text alone, with no li, a, span, div, "
+        "label, meta or ucap element, so every parser finds nothing in it, as in the empty one",
+    "crawler.platforms.ucap.x__parse_html__mutmut_4": "HTML tag names ignore case: "
+        "\"<HTML></HTML>\" is the same empty document",
+    "crawler.platforms.ucap.x_attachment_links__mutmut_22": "a generic link text becomes None "
+        "instead of \"\": the next statement reads `name or <title attribute or \"\">`, the "
+        "same str for both",
+    "crawler.platforms.ucap.x_is_report_column_name__mutmut_11": "`text or \"XXXX\"` only "
+        "acts on an empty text; \"XXXX\" ends with no report column name, so both are False",
+    "crawler.platforms.ucap.x_normal_date__mutmut_4": "`text or \"XXXX\"` only acts on an "
+        "empty text; \"XXXX\" holds no date, so both are None",
+    "crawler.platforms.ucap.x_timestamp_of__mutmut_9": "as normal_date_4: \"XXXX\" holds no "
+        "date, so both are None",
+    "crawler.platforms.ucap.x_parse_detail_page__mutmut_35": "the selector's initial value is "
+        "never read: a found body sets it, and without a body the function raises",
+    "crawler.platforms.ucap.x_parse_detail_page__mutmut_54": "the set of the fj-a blocks' "
+        "elements instead of their anchors: it is only asked whether an anchor is in it, and "
+        "the anchors in it are the same",
+    "crawler.platforms.x_raw_sha256__mutmut_4": "`ensure_ascii=None`: json reads the flag by "
+        "its truth, and None is falsy like False",
+    "crawler.platforms.x_raw_sha256__mutmut_17": "Python's codec names ignore case: "
+        "`encode(\"UTF-8\")` is `encode(\"utf-8\")`",
     **{f"archive.report.labels.xǁLabelIndexǁ__init____mutmut_{n}": "SequenceMatcher's autojunk "
        "heuristic only acts on a second sequence of 200 items or more, and isjunk defaults to "
        "None: label keys are under 60 characters, so every variant matches the same"
@@ -190,6 +223,13 @@ EQUIVALENT: dict[str, str] = {
         "takes the primary key of the existing posts table, (site, post_id), when none is given",
     "archive.store.xǁArchiveWriterǁrecord_post__mutmut_40": "as _38: upsert without pk uses the "
         "table's own primary key",
+    "archive.store.xǁArchiveWriterǁrecord_unassigned__mutmut_22": "`upsert(row, pk=None)`: "
+        "sqlite-utils takes the primary key of the existing unassigned_reports table, url",
+    "archive.store.xǁArchiveWriterǁrecord_unassigned__mutmut_24": "as _22: upsert without pk "
+        "uses the table's own primary key",
+    "archive.store.xǁArchiveWriterǁrecord_fetch__mutmut_35": "`json.dumps(..., "
+        "ensure_ascii=None)`: json reads the flag by its truth, and None is falsy like False",
+    "archive.store.xǁArchiveWriterǁrecord_fetch__mutmut_42": "as _35, for the response headers",
 }
 
 
@@ -199,16 +239,48 @@ def _changed_lines(diff: str) -> list[tuple[str, str]]:
     return list(zip(removed, added)) if len(removed) == len(added) else []
 
 
+_PY_STRING = re.compile(r'"([^"\\]*)"')  # a string literal on one line
+_SQL_WORDS = re.compile(r"\b(select|insert|update|where|values|set|from|and|null|coalesce|"
+                        r"order|limit|excluded)\b", re.IGNORECASE)
+_SQL_NAMES = re.compile(r"[a-z0-9_.]+(\s*(,|=)\s*[a-z0-9_.]+)+[\s,)]*")  # a, b) / x = y.z
+
+
+def _case_free(line: str, match: re.Match) -> bool:
+    """Whether the letter case of this string literal means nothing: SQL text whose quoted
+    values ('ok') keep their case (checked by the caller), a list of SQL column names, a dict
+    key or a ``pk=`` column (sqlite-utils column names), or a codec name. Never a subscript
+    (``post["site"]``) or any other Python value (``"new"``, ``"ok"``): those compare by case."""
+    text, before, after = match[1], line[:match.start()], line[match.end():]
+    if before.endswith("["):
+        return False
+    return bool(_SQL_WORDS.search(text) or _SQL_NAMES.fullmatch(text.lower())
+                or after.lstrip().startswith(":") or "pk=" in before
+                or text.lower() == "utf-8")
+
+
 def _case_only(diff: str) -> bool:
+    """Only the letter case of string literals changed, each where case means nothing."""
     pairs = _changed_lines(diff)
-    return bool(pairs) and all(a != b and a.lower() == b.lower() for a, b in pairs)
+    if not pairs:
+        return False
+    for a, b in pairs:
+        literals_a, literals_b = list(_PY_STRING.finditer(a)), list(_PY_STRING.finditer(b))
+        if a == b or a.lower() != b.lower() or _PY_STRING.sub("", a) != _PY_STRING.sub("", b) \
+                or len(literals_a) != len(literals_b):
+            return False
+        for x, y in zip(literals_a, literals_b):
+            if x[1] != y[1] and (not _case_free(a, x) or
+                                 re.findall(r"'[^']*'", x[1]) != re.findall(r"'[^']*'", y[1])):
+                return False
+    return True
 
 
 # Classes of equivalent mutants: (target slug, test of the mutant's diff, why).
 EQUIVALENT_RULES = (
-    ("store", _case_only, "only the letter case of SQL text or of a column name changed: SQLite "
-     "keywords and identifiers are case-insensitive, and so are sqlite-utils' column names "
-     "and Python's codec names (`UTF-8`)"),
+    ("store", _case_only, "only the letter case of SQL text (its quoted values unchanged) or of "
+     "a column name changed: SQLite keywords and identifiers are case-insensitive, and so are "
+     "sqlite-utils' column names and Python's codec names (`UTF-8`); no Python key lookup "
+     "(`post[\"site\"]`) changed"),
 )
 
 
@@ -394,7 +466,9 @@ def diff_of(target: Target, name: str) -> str:
                      and not line.startswith(("+++", "---")))[:1200]
 
 
-def render(results: list[Result]) -> str:
+def render(results: list[Result], not_run: tuple[Target, ...] = ()) -> str:
+    """The report; ``not_run`` are targets without a result.json in this build (listed as
+    such, not scored)."""
     total_killed = sum(r.killed for r in results)
     total = sum(r.scored for r in results)
     lines = [
@@ -414,6 +488,10 @@ def render(results: list[Result]) -> str:
         equivalent = len(r.survivors) - len(r.unexplained)
         lines.append(f"| `{scope}` | {tests} | {r.scored} | {r.killed} | {len(r.survivors)} | "
                      f"{equivalent} | {r.score:.1%} | {r.raw_score:.1%} | {r.seconds / 60:.0f} |")
+    for target in not_run:
+        tests = ", ".join(f"`{Path(t).name}`" for t in target.tests)
+        lines.append(f"| `{target.path}` | {tests} | not run in this build (no "
+                     f"`build/mutation/{target.slug}/result.json`) | | | | | | |")
     if total:
         equivalent = sum(len(r.survivors) - len(r.unexplained) for r in results)
         lines.append(f"| **all** | | {total} | {total_killed} | {total - total_killed} | "
@@ -438,6 +516,14 @@ def render(results: list[Result]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def stale_explanations(result: Result) -> list[str]:
+    """EQUIVALENT names of the result's module that are not among its survivors."""
+    module = result.target.module.removesuffix(".__init__")
+    mine = (lambda n: n.startswith(module + ".")) if result.target.path.endswith("/") else \
+        (lambda n: n.startswith(module + ".x"))
+    return [n for n in EQUIVALENT if mine(n) and n not in result.survivors]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", help="target slug (repeatable)")
@@ -455,8 +541,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"mutation: {target.slug} ({target.path})", flush=True)
             run_target(target, survivors_only=args.survivors)
     results = [r for r in (load_result(t) for t in TARGETS) if r is not None]
-    REPORT.write_text(render(results), encoding="utf-8")
+    not_run = tuple(t for t in TARGETS if t not in {r.target for r in results})
+    REPORT.write_text(render(results, not_run), encoding="utf-8")
     print(f"wrote {REPORT.relative_to(REPO)}")
+    if not_run:
+        print("not run in this build (listed as such): " + ", ".join(t.slug for t in not_run),
+              file=sys.stderr)
+    stale = [n for r in results for n in stale_explanations(r)]
+    if stale:  # a renamed or renumbered mutant: its explanation now names another, or none
+        print("EQUIVALENT names no survivor of this build (stale): " + ", ".join(stale),
+              file=sys.stderr)
     unexplained = [n for r in results for n in r.unexplained]
     low = [r.target.slug for r in results if r.score < TARGET_SCORE]
     return 1 if unexplained or low else 0

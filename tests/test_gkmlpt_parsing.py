@@ -239,9 +239,6 @@ def test_edges_of_links_labels_and_detail_objects():
     assert (listed.template, listed.detail, listed.title) == ("portal", None, "标题")
 
 
-@pytest.mark.xfail(strict=True, reason="crawler/gkmlpt.py: find_gkmlpt_link keeps an href's "
-                   "trailing whitespace when it tests for '/gkmlpt' at the end, so "
-                   "'<a href=\"/dgfgz/gkmlpt \">' is missed (browsers strip it); reported to the lead")
 def test_an_href_with_trailing_whitespace_still_links_the_catalogue():
     assert gkmlpt.find_gkmlpt_link('<a href="/dgfgz/gkmlpt ">y</a>', "http://h/") == \
         "http://h/dgfgz/gkmlpt"

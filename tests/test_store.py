@@ -10,6 +10,7 @@ import hashlib
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from archive.store import ArchiveWriter, Exchange
 
@@ -203,3 +204,87 @@ def test_request_headers_and_exchange_fields_are_stored(writer):
                        "response_headers, elapsed_ms, referer_url, attempt, via_proxy FROM fetches")
     assert row == [(run, SITE, "detail", "GET", URL, 200, "ok", json.dumps({"User-Agent": ["gkarchive"]}),
                     json.dumps({"Content-Type": ["text/html"]}), 12, "http://r/", 2, 1)]
+
+
+def test_a_fetch_replayed_with_its_id_is_stored_once(writer):
+    """Distributed workers send a fetch with its row id; a replay after a writer crash finds it
+    stored and writes nothing again (no second row, no second blob)."""
+    run = writer.start_run("crawl", {})
+    given = [Exchange(run_id=run, kind="list", method="GET", url=URL, request_headers={},
+                      outcome="ok", body=b"[]", fetch_id=fetch_id) for fetch_id in (41, 41, 57)]
+    assert [writer.record_fetch(e) for e in given] == [41, 41, 57]
+    assert rows(writer, "SELECT id, new_blob, sha256 FROM fetches ORDER BY id") == [
+        (41, 1, sha(b"[]")), (57, 0, sha(b"[]"))]
+    assert rows(writer, "SELECT count(*) FROM blobs") == [(1,)]
+
+
+def test_runs_left_running_by_a_dead_process_become_interrupted(writer):
+    runs = [writer.start_run("crawl", {}) for _ in range(4)]
+    writer.finish_run(runs[1], "finished", "done", {})
+    assert writer.mark_interrupted_runs() == [runs[0], runs[2], runs[3]]
+    assert rows(writer, "SELECT id, status, finish_reason, finished_at IS NOT NULL FROM runs "
+                        "ORDER BY id") == [
+        (runs[0], "interrupted", "process died; marked by a later run", 1),
+        (runs[1], "finished", "done", 1),
+        (runs[2], "interrupted", "process died; marked by a later run", 1),
+        (runs[3], "interrupted", "process died; marked by a later run", 1)]
+    assert writer.mark_interrupted_runs() == []
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["s1", "s2"]), st.sampled_from(["c/1/", "c/2/"]),
+                          st.sampled_from(["list", "xxgk_list", "xlist"]), st.booleans()),
+                max_size=8))
+def test_the_last_template_each_column_answered_with_is_remembered(tmp_path_factory, nights):
+    """Each night remembers the template a column answered with; the next reads the last one
+    per (site, column), with the fetch and run that found it."""
+    writer = ArchiveWriter.open(tmp_path_factory.mktemp("t") / "archive.db")
+    model, last = {}, {}
+    for site, column, template, fetched in nights:
+        run = writer.start_run("crawl", {})
+        fetch_id = fetch(writer, run, url=column, kind="list") if fetched else None
+        writer.remember_list_template(site, column, template, fetch_id, run)
+        model[(site, column)], last[(site, column)] = template, (fetch_id, run)
+    assert writer.list_templates() == model
+    assert {(s, c): (f, r) for s, c, f, r in rows(
+        writer, "SELECT site, column_url, fetch_id, run_id FROM list_templates")} == last
+    writer.close()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["http://h/a.html", "http://h/b.html"]),
+                          st.sampled_from(["甲镇", "乙镇"]), st.sampled_from([2021, 2022, None])),
+                max_size=6))
+def test_unassigned_reports_are_listed_once_per_url(tmp_path_factory, sightings):
+    """A report no site claims is listed once per URL: its first run kept, the rest the last
+    sighting's."""
+    writer = ArchiveWriter.open(tmp_path_factory.mktemp("u") / "archive.db")
+    model = {}
+    for url, body, year in sightings:
+        run = writer.start_run("crawl", {})
+        writer.record_unassigned({"url": url, "body": body, "title": f"{body}{year}年报",
+                                  "year": year, "column_url": "http://h/", "seen_by_site": "s"},
+                                 run)
+        first = model.get(url, (None, run))[1]
+        model[url] = (body, first, run, year)
+    assert writer.known_unassigned() == {u: m[0] for u, m in model.items()}
+    assert {r[0]: r[1:] for r in rows(writer, "SELECT url, body, first_run, last_run, year FROM "
+                                              "unassigned_reports")} == model
+    writer.close()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(["Referer", "Content-Disposition", "X-Site"]),
+                       st.lists(st.text("凤岗镇年报.pdf =;\"'a", min_size=1, max_size=8),
+                                min_size=1, max_size=2), min_size=1))
+def test_headers_are_stored_as_readable_utf8_json(tmp_path_factory, headers):
+    """Headers are kept as JSON text a datasette user can search for 凤岗镇: non-ASCII
+    characters as themselves, not as \\u escapes."""
+    writer = ArchiveWriter.open(tmp_path_factory.mktemp("h") / "archive.db")
+    run = writer.start_run("crawl", {})
+    writer.record_fetch(Exchange(run_id=run, kind="attachment", method="GET", url=URL,
+                                 request_headers=headers, response_headers=headers,
+                                 outcome="ok", body=b"x"))
+    text = json.dumps(headers, ensure_ascii=False)
+    assert rows(writer, "SELECT request_headers, response_headers FROM fetches") == [(text, text)]
+    writer.close()

@@ -16,14 +16,49 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 from lxml import html as lxml_html
 
 
 class PlatformError(ValueError):
     """A page that does not look the way its platform serves it."""
+
+
+# What a browser's URL parser (WHATWG URL Standard, basic URL parser) removes from an href:
+# leading and trailing C0 controls and spaces, then every ASCII tab and newline inside.
+# Other white space (U+00A0, U+3000, …) is part of the URL: browsers percent-encode it.
+_C0_CONTROL_OR_SPACE = "".join(map(chr, range(0x21)))
+_TAB_OR_NEWLINE = re.compile("[\t\n\r]")
+_NOT_A_PAGE = frozenset({"javascript", "mailto"})  # schemes as urlsplit gives them: lower case
+
+
+def href_value(href: str | None) -> str:
+    r"""An ``href`` attribute as a browser reads it (see ``_C0_CONTROL_OR_SPACE``).
+
+    >>> href_value(" /dgfgz/gkmlpt\n ")
+    '/dgfgz/gkmlpt'
+    """
+    return _TAB_OR_NEWLINE.sub("", (href or "").strip(_C0_CONTROL_OR_SPACE))
+
+
+def link_url(href: str | None, page_url: str) -> str | None:
+    r"""The URL a link on ``page_url`` leads to, resolved as a browser does, fragment kept;
+    None for a missing or empty href, a fragment of the page itself (``#top``), a script or a
+    mail address (``javascript:``, ``mailto:``, in any letter case). Other schemes (``file:``,
+    ``ftp:``) are URLs: the crawl's site guard refuses them and records the refusal.
+
+    >>> link_url("\tJavaScript:void(0)", "https://h/a/")
+    >>> link_url(" ../files/b.pdf ", "https://h/a/c.html")
+    'https://h/files/b.pdf'
+    """
+    href = href_value(href)
+    if not href or href.startswith("#"):
+        return None
+    url = urljoin(page_url, href)
+    return None if urlsplit(url).scheme in _NOT_A_PAGE else url
 
 
 @dataclass

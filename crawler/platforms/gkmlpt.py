@@ -20,7 +20,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 from lxml import html as lxml_html
 
-from crawler.platforms import AttachmentRef, PlatformError
+from crawler.platforms import AttachmentRef, PlatformError, href_value, link_url
 
 REPORT_CATEGORY_NAMES = ("政府信息公开年报", "政府信息公开工作年度报告", "信息公开年报",
                          "政务公开年报", "年度报告", "年报")
@@ -139,14 +139,19 @@ def find_report_categories(tree: list[Category]) -> list[Category]:
 
 
 def find_gkmlpt_link(page: str, base_url: str) -> str | None:
-    """On a town portal root, the link into its gkmlpt catalogue (href containing /gkmlpt/)."""
+    """On a town portal root, the first link into its gkmlpt catalogue: a URL, resolved as a
+    browser does (:func:`link_url`), whose path has a ``/gkmlpt/`` folder or ends in ``/gkmlpt``."""
     try:
         tree = lxml_html.fromstring(page)
     except (ValueError, lxml_html.etree.ParserError):
         return None
     for href in tree.xpath("//a/@href"):
-        if "/gkmlpt/" in href or href.rstrip("/").endswith("/gkmlpt"):
-            return urljoin(base_url, href.strip())
+        url = link_url(href, base_url)
+        if url is None:
+            continue
+        path = urlsplit(url).path
+        if "/gkmlpt/" in path or path.rstrip("/").endswith("/gkmlpt"):
+            return url
     return None
 
 
@@ -185,32 +190,32 @@ def parse_list_page(body: bytes | str) -> ListPage:
 
 def is_jump_entry(article: dict) -> bool:
     """A ``type: url`` entry: a link to another site (maybe another body's report), no post."""
-    return str(article.get("type") or "normal").lower() == "url"
+    return str(article.get("type")).lower() == "url"  # a missing type is "none": normal
 
 
 def canonical_link(url: str, page_url: str, hosts: tuple[str, ...] | set[str]) -> str:
     """A link as the site means it: no ``#<classify>`` fragment or ``jump=true``; ``http://``
     on an https page of the same host is protocol-relative (so https); a host without
-    ``www.`` is the allowed ``www.`` host.
+    ``www.`` is the allowed ``www.`` host; the host in lower case (as browsers write it).
 
     >>> canonical_link("http://huadu.gov.cn/a/post_1.html?jump=true", "https://www.huadu.gov.cn/b",
     ...                {"www.huadu.gov.cn"})
     'https://www.huadu.gov.cn/a/post_1.html'
     """
-    url = urldefrag(urljoin(page_url, url.strip()))[0]
+    url = urldefrag(urljoin(page_url, href_value(url)))[0]
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return url  # the site guard judges everything else as it is
-    host, netloc = parts.hostname.lower(), parts.netloc
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    host, hostport = parts.hostname, hostport.lower()  # urlsplit's hostname is lower case
     if host not in hosts and f"www.{host}" in hosts:
-        netloc = netloc.lower().replace(host, f"www.{host}", 1)
-        host = f"www.{host}"
+        host, hostport = f"www.{host}", f"www.{hostport}"
     page = urlsplit(page_url)
     scheme = parts.scheme
-    if scheme == "http" and page.scheme == "https" and host == (page.hostname or "").lower():
+    if scheme == "http" and page.scheme == "https" and host == page.hostname:
         scheme = "https"
     query = "&".join(q for q in parts.query.split("&") if q and q.lower() != "jump=true")
-    return urlunsplit((scheme, netloc, parts.path, query, ""))
+    return urlunsplit((scheme, userinfo + at + hostport, parts.path, query, ""))
 
 
 def bucket_attachment_url(base: str, attachment_id: int, post_id: int, ext: str) -> str:
@@ -287,21 +292,23 @@ def _inner_html(tree, xpath: str) -> str:
 
 def body_attachment_links(content_html: str, base_url: str, post_id: int | None = None,
                           site_base: str | None = None) -> list[AttachmentRef]:
-    """Attachment links in a post body: ``a.nfw-cms-attachment`` and links into /attachment/.
-    An anchor with ``href=""`` or none keeps ``attachment-id`` and ``alt``: its URL is rebuilt
-    by the bucket rule (needs ``post_id`` and ``site_base``, the ``{P}/gkmlpt/`` of the site)."""
+    """Attachment links in a post body: ``a.nfw-cms-attachment`` and links into /attachment/
+    (hrefs resolved as a browser does, :func:`link_url`). An anchor whose href leads nowhere
+    (``href=""``, none, ``#``, ``javascript:…``) keeps ``attachment-id`` and ``alt``: its URL is
+    rebuilt by the bucket rule (needs ``post_id`` and ``site_base``, the ``{P}/gkmlpt/`` of the
+    site)."""
     if not content_html.strip():
         return []
     tree = lxml_html.fromstring(f"<div>{content_html}</div>")
     refs = []
     for link in tree.xpath("//a[@href or @attachment-id]"):
-        href = (link.get("href") or "").strip()
+        url = link_url(link.get("href"), base_url) or ""
         aid = link.get("attachment-id") or ""
-        if "nfw-cms-attachment" not in link.get("class", "") and "/attachment/" not in href:
+        if "nfw-cms-attachment" not in link.get("class", "") and \
+                "/attachment/" not in urlsplit(url).path:
             continue
         text = link.text_content().strip()
         name = (link.get("alt") or link.get("title") or ("" if text == "点击下载" else text)).strip()
-        url = urljoin(base_url, href) if href and not href.startswith(("#", "javascript:")) else ""
         if not url and aid.isdigit() and post_id and site_base and "." in name:
             url = bucket_attachment_url(site_base, int(aid), post_id, name.rsplit(".", 1)[1].lower())
         if not url:
@@ -315,10 +322,11 @@ def body_attachment_links(content_html: str, base_url: str, post_id: int | None 
 def api_attachments(article: dict, base_url: str) -> list[AttachmentRef]:
     refs = []
     for entry in article.get("attachment") or []:
-        if not isinstance(entry, dict) or not entry.get("url"):
+        href = href_value(str(entry.get("url") or "")) if isinstance(entry, dict) else ""
+        if not href:
             continue
         aid = entry.get("id")
-        refs.append(AttachmentRef(url=urljoin(base_url, str(entry["url"])),
+        refs.append(AttachmentRef(url=urljoin(base_url, href),
                                   name=str(entry.get("name") or ""),
                                   attachment_id=int(aid) if str(aid).isdigit() else None,
                                   listed_in={"api"}, api_entry=entry))

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 from lxml import html as lxml_html
+
+from crawler.platforms import link_url
 
 _POST_RE = re.compile(r"/content/(?:\d+/\d+/)?post_(\d+)\.html$")
 _PAGES_RE = re.compile(r"createPageHTML\(\s*(?:['\"][^'\"]*['\"]\s*,\s*)?(\d+)\s*,")
@@ -73,7 +75,7 @@ def parse_column_page(page: str, url: str) -> ColumnPage:
         return ColumnPage([], None)
     items: dict[str, ColumnItem] = {}
     for link in tree.xpath("//a[@href]"):
-        target = urljoin(url, link.get("href", "").strip())
+        target = link_url(link.get("href"), url) or ""
         match = _POST_RE.search(urldefrag(target)[0])
         if not match or match.group(1) in items:
             continue

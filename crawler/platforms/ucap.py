@@ -18,11 +18,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import parse_qs, urldefrag, urljoin, urlsplit
+from urllib.parse import parse_qs, urldefrag, urlsplit
 
 from lxml import html as lxml_html
 
-from crawler.platforms import AttachmentRef, PlatformError, merge_attachments
+from crawler.platforms import (AttachmentRef, PlatformError, href_value, link_url,
+                               merge_attachments)
 from crawler.selection import CHINA_TZ
 
 # The order the doc says to try them in; the first that answers 200 with items is kept.
@@ -146,16 +147,17 @@ def parse_pager(page: str) -> Pager | None:
 
 
 def parse_list_page(page: str, page_url: str) -> ListPage:
-    """The entries of a list page: every ``li`` whose link is a detail page of the platform
-    (navigation links are not), in page order, with its printed date."""
+    """The entries of a list page: every ``li`` whose first link (resolved as a browser does,
+    :func:`link_url`) is a detail page of the platform (navigation links are not), in page
+    order, with its printed date."""
     tree = _parse_html(page)
     items, seen = [], set()
     for li in tree.iter("li"):
-        link = next((a for a in li.iter("a") if a.get("href", "").strip()), None)
+        link = next((a for a in li.iter("a") if link_url(a.get("href"), page_url)), None)
         if link is None:
             continue
-        href = link.get("href").strip()
-        url = urljoin(page_url, href)
+        href = href_value(link.get("href"))
+        url = link_url(href, page_url)
         post_id = post_id_of(url)
         if post_id is None or url in seen:
             continue
@@ -234,35 +236,36 @@ def parse_detail_page(page: str, page_url: str) -> Detail:
     if body is None or not title:
         raise PlatformError("no UCAP article (title and body) in page")
     fj_a = [n for n in tree.xpath("//div[contains(@class,'fj-a')]") if n is not body]
-    attachments = merge_attachments(attachment_links(body, page_url, "body"),
+    in_fj_a = {link for node in fj_a for link in node.iter("a")}  # a div.fj-a inside the body
+    attachments = merge_attachments(attachment_links(body, page_url, "body", in_fj_a),
                                     *[attachment_links(node, page_url, "fj-a") for node in fj_a])
     return Detail(title=title.strip(), body_html=_inner_html(body), body_selector=selector,
                   meta=meta, metadata=metadata_rows(tree),
                   crumb=_text(tree, "//div[contains(@class,'crumb')]"), attachments=attachments)
 
 
-def attachment_links(node, page_url: str, where: str = "body") -> list[AttachmentRef]:
-    """Links to documents inside ``node``, resolved against the page; named from the link
-    text (the basename is a random hex id). ``where`` goes to ``listed_in``."""
+def attachment_links(node, page_url: str, where: str = "body",
+                     skip: frozenset | set = frozenset()) -> list[AttachmentRef]:
+    """Links (``a``) to documents inside ``node`` but not in ``skip``, resolved against the
+    page; named from the link text (the basename is a random hex id). Hrefs are resolved as a
+    browser does (:func:`link_url`): ``#…``, ``javascript:``, ``mailto:`` lead to no document.
+    A document has an attachment extension in its path's basename (never its query's) or sits
+    under ``/files/``. ``where`` goes to ``listed_in``."""
     refs = []
-    fj_a = set(node.xpath(".//div[contains(@class,'fj-a')]//a")) if where == "body" else set()
     for link in node.iter("a"):
-        if link in fj_a:  # div.fj-a inside the body (div.article-content): listed there
+        url = link_url(link.get("href"), page_url)
+        if url is None or link in skip:
             continue
-        href = (link.get("href") or "").strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:")):
-            continue
-        url = urljoin(page_url, href)
         name = _squash_space(link.text_content())
         if name in _GENERIC_LINK_TEXTS:
             name = ""
-        name = name or (link.get("title") or "").strip()
-        ext = urlsplit(url).path.rsplit(".", 1)[-1].lower() if "." in url.rsplit("/", 1)[-1] else ""
-        if ext not in ATTACHMENT_EXTS and "/files/" not in urlsplit(url).path:
+        ref = AttachmentRef(url=url, name=name or (link.get("title") or "").strip(),
+                            listed_in={where})
+        if ref.ext not in ATTACHMENT_EXTS and "/files/" not in urlsplit(url).path:
             continue
-        if name and ext and "." not in name[-6:]:
-            name = f"{name}.{ext}"  # 「下载」 style texts and names without their extension
-        refs.append(AttachmentRef(url=url, name=name, listed_in={where}))
+        if ref.name and ref.ext and "." not in ref.name[-6:]:
+            ref.name = f"{ref.name}.{ref.ext}"  # 「下载」 style texts, names without extension
+        refs.append(ref)
     return refs
 
 
@@ -302,14 +305,15 @@ class Link:
 
 
 def page_links(page: str, page_url: str) -> list[Link]:
-    """Every link of a page with its text (title attribute when the text is empty)."""
+    """Every link of a page (:func:`link_url`, fragment removed) with its text (the
+    title attribute when the text is empty)."""
     tree = _parse_html(page)
     links = []
     for a in tree.iter("a"):
-        href = (a.get("href") or "").strip()
-        if href and not href.startswith(("#", "javascript:", "mailto:")):
+        url = link_url(a.get("href"), page_url)
+        if url is not None:
             text = _squash_space(a.text_content()) or (a.get("title") or "").strip()
-            links.append(Link(text, urldefrag(urljoin(page_url, href))[0]))
+            links.append(Link(text, urldefrag(url)[0]))
     return links
 
 
