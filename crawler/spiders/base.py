@@ -158,10 +158,16 @@ class PlatformSpider(scrapy.Spider):
         posts.add(post_id)
         return True
 
+    @staticmethod
+    def may_be_report(title: str, in_report_category: bool) -> bool:
+        """The title test :meth:`listed_post` starts with; a list callback may ask it first
+        and build the :class:`ListedPost` only when it passes."""
+        return is_annual_report_title(title, in_report_category=in_report_category)
+
     def listed_post(self, post: ListedPost, response):
         """An entry of a list: skipped unless an annual report of the wanted years; a known
         unchanged report is touched, not fetched; otherwise its detail page is requested."""
-        if not is_annual_report_title(post.title, in_report_category=post.in_report_category):
+        if not self.may_be_report(post.title, post.in_report_category):
             return
         title_year = year_from_title(post.title)
         if self.years and title_year and not self.years[0] <= title_year <= self.years[1]:

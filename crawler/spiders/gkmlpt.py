@@ -155,9 +155,11 @@ class GkmlptSpider(ReportSourcesMixin, PlatformSpider):
                 continue
             if cursor.classify == 0 and post_id.isdigit():
                 state.site_list_floor = min(int(post_id), state.site_list_floor or int(post_id))
-            post = self.listed(site, article, cursor.classify, response.url)
-            if self.first_sighting(site, post.post_id):
-                yield from self.listed_post(post, response)
+            # Only a report is fetched: its link is read (the costly part) once its title says so.
+            if self.first_sighting(site, post_id) and self.may_be_report(
+                    str(article.get("title") or ""), self.in_report_category(site, article, cursor.classify)):
+                yield from self.listed_post(self.listed(site, article, cursor.classify, response.url),
+                                            response)
         # The end: offset + len >= total, an empty page (or 404, above); a page with no new
         # post id is the guard for hosts whose total is missing or wrong.
         if new_posts and not listing.is_last(cursor.page) and cursor.page < MAX_LIST_PAGES:
@@ -168,14 +170,17 @@ class GkmlptSpider(ReportSourcesMixin, PlatformSpider):
                in_category: bool | None = None) -> ListedPost:
         """A list entry, search hit or column entry as a post of the site (its link read as
         the site means it: see :func:`gkmlpt.canonical_link`)."""
-        categories = self.state[site].report_categories
-        category = article.get("classify_main") or classify
         if in_category is None:
-            in_category = category in categories or classify in categories
+            in_category = self.in_report_category(site, article, classify)
         url = str(article.get("url") or article.get("post_url") or "")
         return ListedPost(site=site, post_id=str(article["id"]), title=str(article.get("title") or ""),
                           url=self.site_link(site, url, page_url) if url else "", raw=article,
                           in_report_category=in_category)
+
+    def in_report_category(self, site: str, article: dict, classify: int | None) -> bool:
+        """The entry's own category (``classify_main``) or the list's is a report category."""
+        categories = self.state[site].report_categories
+        return (article.get("classify_main") or classify) in categories or classify in categories
 
     def fully_listed_sites(self) -> dict[str, set[str]]:
         """As the base, but a known post older than anything ``api/all/0`` showed (below the
