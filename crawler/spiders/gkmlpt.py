@@ -21,7 +21,8 @@ from crawler.fetch import FetchMeta
 from crawler.items import ErrorItem
 from crawler.platforms import ListedPost, PlatformError, PostPage, merge_attachments
 from crawler.platforms import gkmlpt, nfcms
-from crawler.spiders.base import PlatformSpider, SiteState, fetch_of
+from crawler.spiders.base import (MAX_CHAIN_BONUS, PRIORITY_BY_KIND, PlatformSpider, SiteState,
+                                  fetch_of)
 from crawler.spiders.sources import DISCOVERY_KINDS, DiscoveryState, ReportSourcesMixin, discovery
 
 MAX_LIST_PAGES = 500
@@ -109,13 +110,18 @@ class GkmlptSpider(ReportSourcesMixin, PlatformSpider):
             yield from self.list_request(site, ListCursor(base, classify, 1, shell.sid), response)
         yield from self.search_requests(site, shell.search_url, response)
 
-    def list_request(self, site: str, cursor: ListCursor, referer, bad_json: int = 0):
+    def list_request(self, site: str, cursor: ListCursor, referer, bad_json: int = 0,
+                     pages: int | None = None):
+        """A list page; ``pages``: how many pages its list still has from it on (None: not
+        known), so that the longest lists of a host go first and end with the others."""
         if not bad_json and not self.claim_list(site, (cursor.classify, cursor.page)):
             return
         url = gkmlpt.list_api_url(cursor.base, cursor.classify, cursor.page, cursor.sid)
+        chain = MAX_CHAIN_BONUS if pages is None else min(pages, MAX_CHAIN_BONUS)
         request = self.request(site, url, self.parse_list, "list", referer,
                                cb_kwargs={"cursor": cursor, "bad_json": bad_json},
-                               handle_httpstatus_list=[404])
+                               handle_httpstatus_list=[404],
+                               priority=PRIORITY_BY_KIND["list"] + chain)
         if bad_json:
             fetch_of(request).delay = 2.0 ** (bad_json - 1)
         yield self.discover(site, request)
@@ -164,7 +170,8 @@ class GkmlptSpider(ReportSourcesMixin, PlatformSpider):
         # post id is the guard for hosts whose total is missing or wrong.
         if new_posts and not listing.is_last(cursor.page) and cursor.page < MAX_LIST_PAGES:
             next_page = ListCursor(cursor.base, cursor.classify, cursor.page + 1, cursor.sid)
-            yield from self.list_request(site, next_page, response)
+            yield from self.list_request(site, next_page, response,
+                                         pages=listing.pages_after(cursor.page))
 
     def listed(self, site: str, article: dict, classify: int | None, page_url: str,
                in_category: bool | None = None) -> ListedPost:
