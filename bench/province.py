@@ -34,9 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     province = build_province(sites=args.sites, hosts=args.hosts, big_host_share=0.05,
                               news=(args.news,) if args.news is not None else None)
     province.latency = None if args.no_latency else LATENCY
+    province.frozen = True  # served as built: nothing changes the sites during the benchmark
     if args.sites_file:
         province.write_sites(args.sites_file)
-    return serve_until_signalled(install(Portal(), province))
+    portal = install(Portal(), province)
+    portal.app.router.warm()  # every list and page computed before the crawl starts
+    return serve_until_signalled(portal)
 
 
 if __name__ == "__main__":

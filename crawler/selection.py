@@ -41,6 +41,8 @@ def is_annual_report_title(title: str, *, in_report_category: bool = False) -> b
     In an annual-report category a bare ``…年度报告``/``…年报`` counts; elsewhere the title
     must also name 信息公开 or 政务公开, so that e.g. 法治政府建设年度报告 is left out.
     """
+    if "年" not in (title or ""):  # in both report words: most titles stop here
+        return False
     title = _squash(title)
     if not any(word in title for word in _REPORT_WORDS):
         return False

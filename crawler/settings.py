@@ -28,6 +28,10 @@ SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 # and waits until a draw falls below the time already waited, so a wide jitter lengthens
 # the gaps: by that rule ±50 % makes a 2 s delay about 2.3 s on average (docs/benchmarks.md,
 # "A simulated province").
+# Scrapy starts CONCURRENT_ITEMS asyncio tasks for the output of every response (100 by
+# default), whatever that output holds; the pipelines here are synchronous, so more than one
+# gains nothing and 100 was the crawl's largest CPU cost per response (docs/benchmarks.md).
+CONCURRENT_ITEMS = 1
 DOWNLOAD_DELAY = 2.0
 DOWNLOAD_DELAY_JITTER = 0.1
 AUTOTHROTTLE_ENABLED = True
@@ -60,7 +64,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.FetchRecorderMiddleware": 585,
     "crawler.middlewares.WireHeadersMiddleware": 595,
 }
-# https with per-host TLS profiles (default, P-256 only, legacy): crawler/tls.py
-DOWNLOAD_HANDLERS = {"https": "crawler.tls.TLSFallbackDownloadHandler"}
+# https with per-host TLS profiles (default, P-256 only, legacy): crawler/tls.py; both keep
+# a connection per concurrent request alive, which matters behind a proxy: crawler/pool.py
+DOWNLOAD_HANDLERS = {"http": "crawler.pool.PooledDownloadHandler",
+                     "https": "crawler.tls.TLSFallbackDownloadHandler"}
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 EXTENSIONS = {"crawler.progress.CrawlProgress": 500}

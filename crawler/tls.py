@@ -33,13 +33,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from OpenSSL import SSL
 from scrapy.core.downloader.contextfactory import (_ScrapyCertificateOptions,
                                                    _ScrapyClientContextFactory)
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.http import Request, Response
 from twisted.internet.ssl import TLSVersion
 from twisted.web.iweb import IPolicyForHTTPS
 from zope.interface import implementer
 
 from crawler.fetch import META_KEY, FetchMeta
+from crawler.pool import PooledDownloadHandler
 from crawler.session import ArchiveSession
 
 logger = logging.getLogger(__name__)
@@ -164,8 +164,9 @@ class PerHostTLSPolicy:
         return self.factories[profile].creatorForNetloc(hostname, port)
 
 
-class TLSFallbackDownloadHandler(HTTP11DownloadHandler):
-    """Scrapy's HTTP/1.1 download handler with per-host TLS profiles."""
+class TLSFallbackDownloadHandler(PooledDownloadHandler):
+    """Scrapy's HTTP/1.1 download handler with per-host TLS profiles (and the pooled
+    handler's keep-alive)."""
 
     def __init__(self, crawler):
         super().__init__(crawler)

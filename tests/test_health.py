@@ -7,7 +7,7 @@ import subprocess
 
 from tests.crawl_support import GKARCHIVE, REPO, crawl
 from tests.portal import Portal
-from tests.portal.province import empty_province, install
+from tests.portal.province import build_province, empty_province, install
 
 
 def status(db) -> dict[str, list[str]]:
@@ -49,6 +49,46 @@ def test_three_nights_one_site_goes_silent_one_changes_shape(tmp_path):
     assert fenggang[1:4] == ["ok", "run", "3"] and fenggang[5:7] == ["run", "1"], fenggang
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM site_runs").fetchone()[0] == 15
+
+
+def test_three_nights_of_a_province_whose_shell_and_lists_change_shape(tmp_path):
+    """Three nights of three simulated sites on two hosts (no shared report column to find
+    their reports elsewhere): on night 2 sim-s000's shell loses window._CONFIG and sim-s001's
+    list API answers well-formed pages with no articles; each raises its shape alarm and, its
+    reports no longer listed, silent; sim-s002 raises nothing. Night 3 both are back: quiet."""
+    province = build_province(sites=3, hosts=2, news=(3,), reports=(1, 1), pdf=b"%PDF-1.4 tiny\n")
+    sites_file = province.write_sites(tmp_path / "sites.toml")
+    db = tmp_path / "archive.db"
+
+    def night(n: int) -> dict:
+        out = tmp_path / f"night{n}.json"
+        result = crawl(portal.url, db, "--sites", str(sites_file), "--json-summary", str(out))
+        assert result.returncode in (0, 1), result.stderr[-2000:]
+        return json.loads(out.read_text())
+
+    with install(Portal(), province) as portal:
+        first = night(1)
+        province.redesigned.add("sim-s000")
+        province.emptied.add("sim-s001")
+        second = night(2)
+        province.redesigned.clear()
+        province.emptied.clear()
+        third = night(3)
+    assert first["alarms"] == [] and all(s["reports"] == 1 for s in first["sites"].values())
+    alarms: dict[str, list[tuple[str, str]]] = {}
+    for alarm in second["alarms"]:
+        alarms.setdefault(alarm["site"], []).append((alarm["kind"], alarm["message"]))
+    assert set(alarms) == {"sim-s000", "sim-s001"}, second["alarms"]
+    shell_gone = [m for k, m in alarms["sim-s000"] if k == "shape"]
+    assert any("window._CONFIG" in m for m in shell_gone), alarms["sim-s000"]
+    assert [k for k, _ in alarms["sim-s001"]] == ["silent", "shape"], alarms["sim-s001"]
+    with sqlite3.connect(db) as conn:
+        listed = dict(conn.execute("SELECT run_id, listed FROM site_runs WHERE site = 'sim-s001'"))
+    assert listed[2] == 0 and listed[1] == listed[3] == 4, listed  # three news posts, a report
+    assert alarms["sim-s001"][1][1] == "the lists returned no articles (4 in run 1)"
+    assert second["sites"]["sim-s001"]["alarms"] == [{"kind": k, "message": m}
+                                                     for k, m in alarms["sim-s001"]]
+    assert third["alarms"] == [] and all(s["reports"] == 1 for s in third["sites"].values())
 
 
 def test_a_site_with_reports_but_a_failed_list_is_an_error(tmp_path):

@@ -169,8 +169,15 @@ class ListPage:
             return True
         if self.total is None:
             return False
+        return self.pages_after(page) == 0
+
+    def pages_after(self, page: int) -> int | None:
+        """How many pages ``total`` says are still to come after page ``page`` (None when
+        there is no total)."""
+        if self.total is None:
+            return None
         offset = self.offset if self.offset is not None else (max(page, 1) - 1) * PAGE_SIZE
-        return offset + len(self.articles) >= self.total
+        return max(0, -(-(self.total - offset - len(self.articles)) // PAGE_SIZE))
 
 
 def parse_list_page(body: bytes | str) -> ListPage:

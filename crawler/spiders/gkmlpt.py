@@ -21,7 +21,8 @@ from crawler.fetch import FetchMeta
 from crawler.items import ErrorItem
 from crawler.platforms import ListedPost, PlatformError, PostPage, merge_attachments
 from crawler.platforms import gkmlpt, nfcms
-from crawler.spiders.base import PlatformSpider, SiteState, fetch_of
+from crawler.spiders.base import (MAX_CHAIN_BONUS, PRIORITY_BY_KIND, PlatformSpider, SiteState,
+                                  fetch_of)
 from crawler.spiders.sources import DISCOVERY_KINDS, DiscoveryState, ReportSourcesMixin, discovery
 
 MAX_LIST_PAGES = 500
@@ -112,13 +113,18 @@ class GkmlptSpider(ReportSourcesMixin, PlatformSpider):
             yield from self.list_request(site, ListCursor(base, classify, 1, shell.sid), response)
         yield from self.search_requests(site, shell.search_url, response)
 
-    def list_request(self, site: str, cursor: ListCursor, referer, bad_json: int = 0):
+    def list_request(self, site: str, cursor: ListCursor, referer, bad_json: int = 0,
+                     pages: int | None = None):
+        """A list page; ``pages``: how many pages its list still has from it on (None: not
+        known), so that the longest lists of a host go first and end with the others."""
         if not bad_json and not self.claim_list(site, (cursor.classify, cursor.page)):
             return
         url = gkmlpt.list_api_url(cursor.base, cursor.classify, cursor.page, cursor.sid)
+        chain = MAX_CHAIN_BONUS if pages is None else min(pages, MAX_CHAIN_BONUS)
         request = self.request(site, url, self.parse_list, "list", referer,
                                cb_kwargs={"cursor": cursor, "bad_json": bad_json},
-                               handle_httpstatus_list=[404])
+                               handle_httpstatus_list=[404],
+                               priority=PRIORITY_BY_KIND["list"] + chain)
         if bad_json:
             fetch_of(request).delay = 2.0 ** (bad_json - 1)
         yield self.discover(site, request)
@@ -158,27 +164,33 @@ class GkmlptSpider(ReportSourcesMixin, PlatformSpider):
                 continue
             if cursor.classify == 0 and post_id.isdigit():
                 state.site_list_floor = min(int(post_id), state.site_list_floor or int(post_id))
-            post = self.listed(site, article, cursor.classify, response.url)
-            if self.first_sighting(site, post.post_id):
-                yield from self.listed_post(post, response)
+            # Only a report is fetched: its link is read (the costly part) once its title says so.
+            if self.first_sighting(site, post_id) and self.may_be_report(
+                    str(article.get("title") or ""), self.in_report_category(site, article, cursor.classify)):
+                yield from self.listed_post(self.listed(site, article, cursor.classify, response.url),
+                                            response)
         # The end: offset + len >= total, an empty page (or 404, above); a page with no new
         # post id is the guard for hosts whose total is missing or wrong.
         if new_posts and not listing.is_last(cursor.page) and cursor.page < MAX_LIST_PAGES:
             next_page = ListCursor(cursor.base, cursor.classify, cursor.page + 1, cursor.sid)
-            yield from self.list_request(site, next_page, response)
+            yield from self.list_request(site, next_page, response,
+                                         pages=listing.pages_after(cursor.page))
 
     def listed(self, site: str, article: dict, classify: int | None, page_url: str,
                in_category: bool | None = None) -> ListedPost:
         """A list entry, search hit or column entry as a post of the site (its link read as
         the site means it: see :func:`gkmlpt.canonical_link`)."""
-        categories = self.state[site].report_categories
-        category = article.get("classify_main") or classify
         if in_category is None:
-            in_category = category in categories or classify in categories
+            in_category = self.in_report_category(site, article, classify)
         url = str(article.get("url") or article.get("post_url") or "")
         return ListedPost(site=site, post_id=str(article["id"]), title=str(article.get("title") or ""),
                           url=self.site_link(site, url, page_url) if url else "", raw=article,
                           in_report_category=in_category)
+
+    def in_report_category(self, site: str, article: dict, classify: int | None) -> bool:
+        """The entry's own category (``classify_main``) or the list's is a report category."""
+        categories = self.state[site].report_categories
+        return (article.get("classify_main") or classify) in categories or classify in categories
 
     def fully_listed_sites(self) -> dict[str, set[str]]:
         """As the base, but a known post older than anything ``api/all/0`` showed (below the

@@ -17,17 +17,22 @@ Example::
 from __future__ import annotations
 
 import enum
+import functools
+import gzip
 import hashlib
 import json
 import random
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import pages
+from .api import PAGE_SIZE, posts_in
 from .model import Attachment, Category, Escape, Post, Site
-from .routes import SHELLS, Response, Router, Transport, html
+from .routes import SHELLS, Request, Response, Router, Transport, html
+from .server import TEXT_TYPES
 from .tls import CertificateStore
 
 REPORT_PDF = Path(__file__).resolve().parents[1] / "fixtures" / "documents" / "dg-fenggang-2020.pdf"
@@ -58,11 +63,14 @@ class Province:
     behaviours: dict[str, Behaviour] = field(default_factory=dict)
     redirects: dict[str, str] = field(default_factory=dict)  # host → host it moved to
     redesigned: set[str] = field(default_factory=set)  # slugs whose shells lost window._CONFIG
+    emptied: set[str] = field(default_factory=set)  # slugs whose list API answers no articles
     latency: tuple[float, float] | None = None  # seconds per response, fixed per URL
     sid_hints: dict[str, str] = field(default_factory=dict)  # slug → SID the config believes
     unlisted: set[str] = field(default_factory=set)  # served, but not in the sites file
     failing_paths: set[str] = field(default_factory=set)  # "host/path": 503 on every attempt
     pages: dict[str, str] = field(default_factory=dict)  # "host/path" → HTML served with 200
+
+    frozen: bool = False  # nothing above or in the sites changes: answers are computed once
 
     def hosts(self) -> list[str]:
         return sorted({s.host for s in self.sites.values()})
@@ -180,11 +188,56 @@ class ProvinceRouter(Router):
         super().__init__(router.sites, router.faults, router.lock)
         self.province = province
         self.stopping = stopping
+        self.answers: dict[tuple, Response] = {}  # a frozen province's answers, by request
 
     def route(self, req):
+        if self.province.latency:
+            self.stopping.wait(_latency(req.url, *self.province.latency))
+        # A frozen province is served without fault switches (they change answers per attempt).
+        if not self.province.frozen or self.faults.switches or req.host not in self._province_hosts:
+            return self._answer(req)
+        key = (req.scheme, req.host, req.path, tuple(sorted(req.query.items())))
+        answer = self.answers.get(key)
+        if answer is None:
+            answer = self._answer(req)
+            if answer.transport is not Transport.NORMAL:
+                return answer
+            if answer.body and answer.content_type.startswith(TEXT_TYPES):
+                answer.gzipped = gzip.compress(answer.body, mtime=0)
+            self.answers[key] = answer
+        return replace(answer, headers=list(answer.headers))  # the server appends to these
+
+    def warm(self) -> int:
+        """Compute a frozen province's answers before serving: every site's robots.txt,
+        entry, list pages (whole site and each category) and report detail pages (a list page
+        of a 2,500-post site costs milliseconds of the portal's CPU, which a benchmark would
+        otherwise take from the crawler). Returns the number of answers."""
+        def get(url: str, **query: str) -> None:
+            parts = urlsplit(url)
+            self.route(Request("GET", parts.scheme, parts.hostname, parts.path, query, {}))
+
+        latency, self.province.latency = self.province.latency, None
+        try:
+            for site in self.province.sites.values():
+                get(f"{site.origin}/robots.txt")
+                get(site.entry_url)
+                for classify in [0] + [c.id for c in site.categories]:
+                    pages = max(1, -(-len(posts_in(site, classify)) // PAGE_SIZE))
+                    for page in range(1, pages + 1):
+                        get(f"{site.base}/gkmlpt/api/all/{classify}", page=str(page), sid=site.sid)
+                for post in site.posts.values():
+                    if post.report_year is not None:
+                        get(site.origin + site.detail_path(post.id))
+        finally:
+            self.province.latency = latency
+        return len(self.answers)
+
+    @functools.cached_property
+    def _province_hosts(self) -> set[str]:
+        return set(self.province.hosts())
+
+    def _answer(self, req):
         province = self.province
-        if province.latency:
-            self.stopping.wait(_latency(req.url, *province.latency))
         behaviour = province.behaviours.get(req.host, Behaviour.NORMAL)
         if behaviour in (Behaviour.GONE, Behaviour.GONE_410):
             status = 410 if behaviour is Behaviour.GONE_410 else 404
@@ -201,17 +254,22 @@ class ProvinceRouter(Router):
         if f"{req.host}{req.path}" in province.failing_paths:
             return html(503, pages.error_page(503, "Service Temporarily Unavailable"))
         resp = super().route(req)
-        if resp.status == 200 and self._redesigned(req):
+        if resp.status == 200 and self._gkmlpt_rest(req, province.redesigned) in SHELLS:
             return html(200, REDESIGNED_SHELL)
+        if resp.status == 200 and (self._gkmlpt_rest(req, province.emptied) or "").startswith("api/"):
+            # A well-formed answer with nothing in it: the lists moved elsewhere.
+            return Response(200, json.dumps({"classify": {}, "total": 0, "offset": 0,
+                                             "articles": []}).encode(), "application/json", kind="api")
         return resp
 
-    def _redesigned(self, req) -> bool:
-        for slug in self.province.redesigned:
+    def _gkmlpt_rest(self, req, slugs: set[str]) -> str | None:
+        """The path after ``{prefix}/gkmlpt/`` when ``req`` asks a gkmlpt page of one of the
+        sites ``slugs``, else None."""
+        for slug in slugs:
             site = self.sites.get(slug)
-            if site and site.host == req.host and req.path.startswith(f"{site.prefix}/gkmlpt/") \
-                    and req.path[len(site.prefix) + len("/gkmlpt/"):] in SHELLS:
-                return True
-        return False
+            if site and site.host == req.host and req.path.startswith(f"{site.prefix}/gkmlpt/"):
+                return req.path[len(site.prefix) + len("/gkmlpt/"):]
+        return None
 
 
 class ProvinceCertificates(CertificateStore):

@@ -74,6 +74,7 @@ class Response:
     modified: datetime | None = None
     kind: str = "page"  # page | api | attachment | detail
     transport: Transport = Transport.NORMAL
+    gzipped: bytes | None = None  # ``body`` gzip-compressed in advance (a frozen province)
 
 
 def html(status: int, text: str, **kw) -> Response:

@@ -212,7 +212,7 @@ class PortalHandler(BaseHTTPRequestHandler):
         asked = "gzip" in req.headers.get("accept-encoding", "")
         is_text = resp.content_type.startswith(TEXT_TYPES)
         if resp.status == 200 and resp.body and ("gzip_unasked" in state or (asked and is_text)):
-            resp.body = gzip.compress(resp.body, mtime=0)
+            resp.body = resp.gzipped or gzip.compress(resp.body, mtime=0)
             resp.headers.append(("Content-Encoding", "gzip"))
         return resp
 
