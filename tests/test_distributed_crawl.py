@@ -50,8 +50,13 @@ def archive_rows(db) -> dict:
         runs = conn.execute("SELECT status FROM runs").fetchall()
         unassigned = set(conn.execute("SELECT url, title, year, body, column_url "
                                       "FROM unassigned_reports"))
+        # the health's rows: per run and site, the shape (shells read, posts listed), alarms
+        site_runs = set(conn.execute(
+            "SELECT run_id, site, full_listing, status, reports, new_reports, errors, listed, "
+            "shells, alarms FROM site_runs"))
     return {"posts": got.posts, "attachments": got.attachments, "errors": got.errors,
-            "blobs": blobs, "cells": cells, "runs": runs, "unassigned": unassigned}
+            "blobs": blobs, "cells": cells, "runs": runs, "unassigned": unassigned,
+            "site_runs": site_runs}
 
 
 def assert_one_request_at_a_time_per_host(requests, delay: float) -> int:
@@ -181,6 +186,14 @@ def test_the_writer_killed_mid_run_resumes_on_restart(tmp_path):
         touched = conn.execute("SELECT count(*) FROM posts WHERE last_run = 2").fetchone()[0]
     assert kinds <= {"entry", "shell", "list", "column", "robots"}, kinds
     assert touched == len(want_posts)
+    # the health rows of the nightly: every site listed with its shells read, no alarm
+    site_runs = archive_rows(db)["site_runs"]
+    nightly_rows = {row[1]: row for row in site_runs if row[0] == 2}
+    assert set(nightly_rows) == {row[1] for row in site_runs if row[0] == 1} and nightly_rows
+    for run_id, site, full, status, reports, new, errors, listed, shells, alarms in \
+            nightly_rows.values():
+        assert (full, status, new, errors, alarms) == (1, "ok", 0, 0, "[]"), site
+        assert listed > 0 and shells > 0 and reports > 0, site
 
 
 def test_redis_restarting_is_survived_with_its_data_and_reported_without(tmp_path):

@@ -34,6 +34,7 @@ from archive.lock import run_lock
 from archive.reports import build_reports
 from archive.sites import load_sites
 from archive.store import ArchiveWriter
+from archive.health import record_site_runs
 from archive.summary import summarize_run
 from crawler.distributed.frontier import CURRENT_RUN, Frontier, RunKeys
 from crawler.distributed.session import RunConfig
@@ -233,15 +234,23 @@ def _apply(writer: ArchiveWriter, pipeline: ArchivePipeline, raw: bytes) -> None
 
 def _close_run(conn, writer: ArchiveWriter, config: RunConfig, keys: RunKeys, sites,
                years) -> dict:
-    """Mark removed posts of fully listed sites, summarise, close the run, tell the workers."""
+    """Mark removed posts of fully listed sites, summarise, write the sites' health rows
+    (``site_runs``, alarms), close the run, tell the workers."""
     from crawler.distributed.spider import fully_listed_sites
 
     conn.set(keys.status, "finished")
+    shapes: dict[str, tuple[int | None, int]] = {}
     for platform, slugs in sorted(config.platforms.items()):  # the spider's own rule
         spider = _platform_spider(conn, keys, config, platform, slugs)
         for site, seen in sorted(fully_listed_sites(spider, conn, keys, slugs).items()):
             writer.mark_removed(site, seen, config.run_id)
+        for site in slugs:  # the shape the health compares: shells read, posts listed
+            shells = conn.scard(keys.of_site("shells", site)) \
+                if hasattr(spider.state[site], "shells") else None
+            shapes[site] = (shells, conn.scard(keys.seen_posts(site)))
     summary = summarize_run(writer.db, config.run_id, sites)
+    summary["alarms"] = record_site_runs(writer.db, config.run_id, summary, shapes,
+                                         full=not years)
     writer.finish_run(config.run_id, "finished", "finished", summary)
     _forget_run(conn, keys)
     return summary

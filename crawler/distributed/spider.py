@@ -91,6 +91,12 @@ class WorkerSpiderMixin:
             pipe.execute()
         self._sightings.clear()
 
+    def shell_read(self, site: str, url: str) -> None:
+        """The shells read go to Redis too (a set of URLs: a request run again after a
+        worker's death counts once), for the writer's ``site_runs`` row."""
+        super().shell_read(site, url)
+        self.session.conn.sadd(self.session.keys.of_site("shells", site), url)
+
     def list_failed(self, site: str) -> None:
         super().list_failed(site)
         self.session.conn.hincrby(self.session.keys.list_failures, site, 1)

@@ -91,6 +91,10 @@ class GkmlptSpider(ReportSourcesMixin, PlatformSpider):
             site, urldefrag(link)[0], self.parse_shell, "shell", response,
             cb_kwargs={"entry_category": gkmlpt.fragment_category(link)}))
 
+    def shell_read(self, site: str, url: str) -> None:
+        """A shell's ``window._CONFIG`` was read (the health's shape count)."""
+        self.state[site].shells += 1
+
     @discovery
     def parse_shell(self, response, entry_category: int | None):
         yield from self.read_shell(response, entry_category)
@@ -105,7 +109,7 @@ class GkmlptSpider(ReportSourcesMixin, PlatformSpider):
             return
         state = self.state[site]
         state.base = state.base or base
-        state.shells += 1
+        self.shell_read(site, response.url)
         wanted = entry_category or self.configs[site].report_category
         categories = {wanted} if wanted else {c.id for c in gkmlpt.find_report_categories(shell.tree)}
         state.report_categories |= categories
