@@ -197,3 +197,27 @@ def test_t2_values_in_layout_text_go_under_their_column_headers():
     assert [cells[f"t2.regulations.{c}"].raw for c in ("new_made", "new_published",
                                                          "total_published")] == ["1", "", "3"]
     assert cells["t2.regulations.total_published"].certain
+
+
+def test_a_short_row_placed_for_sure_lets_the_identities_place_the_next():
+    rows = [_row("一、本年新收政府信息公开申请数量", ("2", "3", "4", "5", "6", "7", "27")),
+            _row("二、上年结转政府信息公开申请数量", ("0",) * 7),
+            # the total processed, its first cell blank: its own sum fits six ways, T3-BAL one
+            _row("(七)总计", ("2", "3", "4", "5", "6", "21")),
+            # carried forward, its total blank: its own sum fits that way alone
+            _row("四、结转下年度继续办理", ("1",) * 6)]
+    read = read_t3(rows)
+    checks = {c.scope: c for c in read.checks if c.rule == "row_short"}
+    assert checks["carried_forward"].detail.endswith("the identities place the blank at total")
+    assert checks["total_processed"].detail.endswith("the identities place the blank at natural")
+    assert read.cells["t3.total_processed.commercial"].value == 2
+    assert read.cells["t3.total_processed.commercial"].certain
+    assert read.cells["t3.carried_forward.natural"].value == 1
+
+
+def test_a_short_row_no_identity_decides_is_laid_out_uncertain_beside_a_placed_one():
+    rows = [_row("四、结转下年度继续办理", ("1",) * 6), _row("（一）予以公开", ("1", "1"))]
+    read = read_t3(rows)
+    assert read.cells["t3.carried_forward.natural"].certain
+    granted = read.cells["t3.granted.natural"]
+    assert (granted.value, granted.certain) == (1, False)
