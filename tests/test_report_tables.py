@@ -221,3 +221,40 @@ def test_a_short_row_no_identity_decides_is_laid_out_uncertain_beside_a_placed_o
     assert read.cells["t3.carried_forward.natural"].certain
     granted = read.cells["t3.granted.natural"]
     assert (granted.value, granted.certain) == (1, False)
+
+
+def test_a_long_t2_row_keeps_its_first_values_uncertain_and_a_short_one_is_checked():
+    cells = _t2_cells("规章 1 0 11 5\n行政许可 447228")
+    regulations = [cells[f"t2.regulations.{c}"] for c in ("issued", "repealed", "in_force")]
+    assert [(c.value, c.certain) for c in regulations] == [(1, False), (0, False), (11, False)]
+    # a short row is laid out uncertain, checked under its own key, and the rows after it read
+    record = parse_document(txt_document(_report(t2="规章 1 0\n行政规范性文件 8 26 66\n行政许可 5")))
+    short = [c for c in record.checks if c.rule == "row_short"]
+    assert [c.scope for c in short] == ["regulations"]
+    assert record.cells["t2.normative_docs.in_force"].value == 66
+
+
+def test_a_long_t3_row_keeps_its_last_values_uncertain():
+    read = read_t3([_row("（一）予以公开", ("9", "1", "0", "0", "0", "0", "0", "1"))])
+    cells = [read.cells[f"t3.granted.{c}"] for c in ("natural", "total")]
+    assert [(c.value, c.certain) for c in cells] == [(1, False), (1, False)]
+
+
+def test_a_2021_t3_short_row_is_placed_by_the_2021_identities():
+    from archive.report.keys import T3_LABELS, T3_RESULT_ROWS
+    results = T3_RESULT_ROWS[Template.T2021]
+    rows = [_row(T3_LABELS[key], ("1", "2", "3", "4", "5", "6", "21") if key == "granted"
+                 else ("0",) * 7) for key in results]
+    # the total processed with its first cell blank: T3-RES of the 2021 rows alone places it
+    rows.append(_row(T3_LABELS["total_processed"], ("2", "3", "4", "5", "6", "21")))
+    read = read_t3(rows)
+    assert read.template is Template.T2021
+    natural = read.cells["t3.total_processed.natural"]
+    assert (natural.raw, natural.certain) == ("", True)
+    assert read.cells["t3.total_processed.commercial"].value == 2
+
+
+def test_a_t2_tab_row_with_too_few_cells_is_read_from_its_first_column():
+    cells = _t2_cells("规章\t1\n行政许可 5")
+    regulations = [cells[f"t2.regulations.{c}"] for c in ("issued", "repealed", "in_force")]
+    assert [(c.raw, c.certain) for c in regulations] == [("1", True), ("", True), ("", True)]
