@@ -258,3 +258,18 @@ def test_a_t2_tab_row_with_too_few_cells_is_read_from_its_first_column():
     cells = _t2_cells("规章\t1\n行政许可 5")
     regulations = [cells[f"t2.regulations.{c}"] for c in ("issued", "repealed", "in_force")]
     assert [(c.raw, c.certain) for c in regulations] == [("1", True), ("", True), ("", True)]
+
+
+def test_t4_on_one_line_is_certain_and_over_two_lines_uncertain_without_a_short_row():
+    one = parse_document(txt_document(_report(t4="0 " * 15)))
+    assert all(one.cells[k].certain for k in one.cells if k.startswith("t4."))
+    two = parse_document(txt_document(_report(t4="0 0 0 0 0 0 0 0\n0 0 0 0 0 0 0")))
+    t4 = [two.cells[k] for k in two.cells if k.startswith("t4.")]
+    assert len(t4) == 15 and not any(c.certain for c in t4)
+    assert not [c for c in two.checks if c.rule == "row_short"]
+
+
+def test_a_full_t3_row_does_not_continue_on_the_next_value_line():
+    first = "一、本年新收政府信息公开申请数量 1 1 0 0 0 0 2"
+    record = parse_document(txt_document(_report(t3=T3_2019_ROWS.replace(first, first + "\n5"))))
+    assert record.cells["t3.new_received.total"].value == 2
