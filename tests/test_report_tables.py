@@ -273,3 +273,29 @@ def test_a_full_t3_row_does_not_continue_on_the_next_value_line():
     first = "一、本年新收政府信息公开申请数量 1 1 0 0 0 0 2"
     record = parse_document(txt_document(_report(t3=T3_2019_ROWS.replace(first, first + "\n5"))))
     assert record.cells["t3.new_received.total"].value == 2
+
+
+def _grid_t3() -> Table:
+    cells, row = [], 0
+    for line in T3_2019_ROWS.splitlines():
+        values = line.split()[-7:]
+        if len(values) < 7 or not values[0].isdigit():
+            continue
+        cells.append(Cell(line.rsplit(" ", 7)[0], row, 0))
+        cells += [Cell(v, row, 1 + i) for i, v in enumerate(values)]
+        row += 1
+    return Table(cells)
+
+
+def test_a_grid_read_alone_keeps_its_template_and_its_checks():
+    # T3 only in a grid: the text has no T3 rows, the grid's template stands
+    doc = Document(status=ExtractStatus.OK, format="docx", text=_report(t3=""),
+                   tables=[_grid_t3()])
+    assert parse_document(doc).templates["t3"] is Template.T2019
+    # a T4 grid row one value short: its row_short check stays beside the text's reading
+    values = ["1", "0", "0", "1", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"]
+    t4 = Table([Cell("行政复议", 0, 0), Cell("行政诉讼", 0, 1)]
+               + [Cell(v, 1, i) for i, v in enumerate(values)])
+    doc = Document(status=ExtractStatus.OK, format="docx", text=_report(t4=""), tables=[t4])
+    record = parse_document(doc)
+    assert [c.scope for c in record.checks if c.rule == "row_short"] == ["t4"]
