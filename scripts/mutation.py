@@ -215,6 +215,11 @@ EQUIVALENT: dict[str, str] = {
     "archive.report.grid.x__heads__mutmut_4": "a slot with no label cell above it is named \"\" "
         "or \"XXXX\": head_column reads both as no column (\"XXXX\" is no header, and no "
         "header begins or ends with it)",
+    "archive.report.placement.x_place__mutmut_20": "`fill=None` instead of False: align "
+        "reads fill only in `side is Side.LEFT and fill`, an if condition, and None is falsy "
+        "like False",
+    "archive.report.tables.x_read_t3__mutmut_37": "the side left out: place's default side "
+        "is Side.RIGHT, the side the code passes",
     "archive.report.text.x_display_width__mutmut_7": "east_asian_width returns F, H, W, Na, A or "
         "N; of these only W and F are substrings of \"XXWFXX\", as of \"WF\"",
     "archive.report.parse.x_fill_cells__mutmut_4": "`certain=None` instead of False: every reader "

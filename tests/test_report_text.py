@@ -89,3 +89,8 @@ def test_a_run_of_one_cell_lines_is_one_row_up_to_the_last_line():
     assert text_lines(["\t1", "\t", "\t2"]) == [Line("", ("1", "", "2"), (0, 1, 2), 3)]
     assert text_lines(["a", "\t1", "\t2"]) == [Line("a", tokens=(("a", 0),)),
                                            Line("", ("1", "2"), (0, 1), 2)]
+
+
+def test_no_break_spaces_between_latin_tokens_keep_every_column():
+    assert text_line("XX\xa0XX 1") == Line("XX XX", ("1",), offsets=(6,),
+                                          tokens=(("XX", 1), ("XX", 4)))
