@@ -201,7 +201,8 @@ def test_place_by_heads_needs_every_column_named():
 
 def test_place_by_offsets_takes_the_centres_of_full_siblings():
     from archive.report.placement import place
-    siblings = [layout_row(["4", "5", "6"], [10, 20, 30]), layout_row(["7", "8", "9"], [10, 20, 30])]
+    siblings = [layout_row(["4", "5", "6"], [10, 20, 30]),
+                layout_row(["7", "8", "9"], [10, 20, 30])]
     row = layout_row(["1", "3"], [10, 31])
     assert place(row, siblings, ["a", "b", "c"], {}) == (("1", "", "3"), True)
     assert place(row, [], ["a", "b", "c"], {}) == (None, False)
