@@ -145,8 +145,6 @@ EQUIVALENT: dict[str, str] = {
     "archive.report.labels.x__score__mutmut_17": "when either quick bound is under ACCEPT the "
         "ratio is too, and `best` drops every score under ACCEPT: returning the ratio instead "
         "of 0 changes no match",
-    "archive.report.labels.x_label_key__mutmut_13": "Unicode general categories start with L, M, "
-        "N, P, S, Z or C: adding X to the accepted first letters accepts nothing more",
     "archive.report.parse.x_parse_document__mutmut_49": "`standard=None` is falsy like False",
     "archive.report.parse.x_parse_document__mutmut_72": "section 一 absent: W-TEXT-T3 finds no "
         "count in \"XXXX\" as in \"\" and is not_assessable with the same detail",
@@ -179,15 +177,10 @@ EQUIVALENT: dict[str, str] = {
     "archive.report.rows.x_assemble__mutmut_32": "a line reaching this test has at least one field "
         "(label-only lines are buffered above), so `prev + line <= run_hint` already implies "
         "`prev < run_hint`: < and <= agree",
-    "archive.report.rows.x_assemble__mutmut_44": "continuation rows are built only under "
-        "run_hint, which read_table gives T3 alone, and no T3 reader looks at RawRow.own "
-        "(read_t3, place and is_t3_header use label, fields, positions, offsets, tokens)",
     "archive.report.tables.x__put__mutmut_1": "only read_t2's row values pass header_wan; every "
         "other _put is a blank T2 row (raw \"\"), a T3 or T4 count (COUNT ignores header_wan) "
         "or a T2 short row, which has no identities, so never one placement, and is laid from "
         "its first column: its money column, last in its row, stays blank",
-    "archive.report.tables.x__put__mutmut_15": "`certain=None` instead of False: every reader "
-        "of CellValue.certain tests its truth (`all(...)`, `if certain`), and None is falsy",
     "archive.report.tables.x_read_t2__mutmut_52": "for an empty own, suffix_match(\"\", …) is "
         "None (an empty key ends with no label and every ratio is 0), so "
         "`match or suffix_match(row.label)` goes on to the label as the code does",
@@ -215,6 +208,11 @@ EQUIVALENT: dict[str, str] = {
     "archive.report.grid.x__heads__mutmut_4": "a slot with no label cell above it is named \"\" "
         "or \"XXXX\": head_column reads both as no column (\"XXXX\" is no header, and no "
         "header begins or ends with it)",
+    "archive.report.placement.x_place__mutmut_20": "`fill=None` instead of False: align "
+        "reads fill only in `side is Side.LEFT and fill`, an if condition, and None is falsy "
+        "like False",
+    "archive.report.tables.x_read_t3__mutmut_37": "the side left out: place's default side "
+        "is Side.RIGHT, the side the code passes",
     "archive.report.text.x_display_width__mutmut_7": "east_asian_width returns F, H, W, Na, A or "
         "N; of these only W and F are substrings of \"XXWFXX\", as of \"WF\"",
     "archive.report.parse.x_fill_cells__mutmut_4": "`certain=None` instead of False: every reader "

@@ -188,3 +188,41 @@ def test_an_identity_with_the_row_on_its_left_side_places_it_too():
     placement = place_short_row(ShortRow("x", ("x.a", "x.b"), ("3",)), _cells({"y": 5}),
                                 [("L", "l", ["x.a"], ["y"])])
     assert (placement.fits, placement.texts) == (1, {"x.a": "", "x.b": "3"})
+
+
+# --- place: the order of the ways a row is placed -----------------------------------------
+
+def test_place_by_heads_needs_every_column_named():
+    from archive.report.placement import T3_HEADS, place
+    row = RawRow("行", "行", ("1", "2", ""), (1, 2, 3), 4, heads=("自然人", "商业企业", "某某"))
+    # the third column is not named: the heads do not place the row, its fields per column do
+    assert place(row, [], ["natural", "commercial", "total"], T3_HEADS) == (("1", "2", ""), True)
+
+
+def test_place_by_offsets_takes_the_centres_of_full_siblings():
+    from archive.report.placement import place
+    siblings = [layout_row(["4", "5", "6"], [10, 20, 30]),
+                layout_row(["7", "8", "9"], [10, 20, 30])]
+    row = layout_row(["1", "3"], [10, 31])
+    assert place(row, siblings, ["a", "b", "c"], {}) == (("1", "", "3"), True)
+    assert place(row, [], ["a", "b", "c"], {}) == (None, False)
+
+
+def test_place_right_anchored_keeps_the_last_fields_of_a_long_row():
+    from archive.report.placement import place
+    from archive.report.rows import Side
+    row = RawRow("行", "行", ("1", "2", "3"), None, 0)
+    assert place(row, [], ["a", "b"], {}, side=Side.RIGHT) == (("2", "3"), False)
+    assert place(row, [], ["a", "b"], {}, side=Side.LEFT) == (("1", "2"), False)
+
+
+def test_place_left_anchored_grid_row_without_layout_is_read_from_its_first_field():
+    from archive.report.placement import place
+    from archive.report.rows import Side
+    short = positioned(["1"])
+    assert place(short, [], ["a", "b", "c"], {}, side=Side.LEFT) == (("1", "", ""), True)
+    assert place(short, [], ["a", "b", "c"], {}, side=Side.RIGHT) == (None, False)
+    assert place(layout_row(["1"]), [], ["a", "b", "c"], {}, side=Side.LEFT) == (None, False)
+    # blank ends are dropped before the row is read from its first field
+    ends = positioned(["", "", "1", ""])
+    assert place(ends, [], ["a", "b"], {}, side=Side.LEFT) == (("", "1"), False)

@@ -89,3 +89,18 @@ def test_the_most_common_sibling_layout_wins_not_the_first_seen():
     twice = row(["", "1", "2", "3"], [1, 2, 3, 4], width=5)  # values in columns 2-4
     blank = row(["", "5", "", "6"], [1, 2, 3, 4], width=5)
     assert align(blank, [once, twice, twice], 3, Side.RIGHT) == (("5", "", "6"), True)
+
+
+def test_a_continued_run_and_a_trailing_label_are_whole_rows():
+    tok = (("表头", 4),)
+    both = assemble([Line("一、本年新收", ("1", "2"), offsets=(10, 20)),
+                     Line("", ("3",), offsets=(30,)), Line("尾行", tokens=tok), Line("末了")],
+                    run_hint=7)
+    assert both == [RawRow("一、本年新收", "一、本年新收", ("1", "2", "3"), None, 0,
+                           offsets=(10, 20, 30)),
+                    RawRow("尾行 末了", "", (), None, 0, tokens=tok, parts=("尾行", "末了"))]
+    # offsets known for one line of the run only: the run has none
+    for first, second in (((10, 20), None), (None, (30,))):
+        run = assemble([Line("a", ("1", "2"), offsets=first), Line("", ("3",), offsets=second)],
+                       run_hint=7)
+        assert run == [RawRow("a", "a", ("1", "2", "3"), None, 0)]

@@ -226,3 +226,17 @@ def test_the_body_line_above_a_title_is_at_most_thirty_characters():
 def test_year_of_reads_years_wholly_within_the_first_3000_characters():
     assert year_of("", "正" * 2995 + "2019年") == 2019  # 年 is character 3000
     assert year_of("", "正" * 2996 + "2019年") is None  # 年 is character 3001
+
+
+def test_a_title_line_is_at_most_60_characters_and_no_breadcrumb():
+    tail = "2021年政府信息公开工作年度报告"
+    assert report_title(["某" * (60 - len(tail)) + tail]) == "某" * (60 - len(tail)) + tail
+    assert report_title(["某" * (61 - len(tail)) + tail]) == ""  # prose, not a title
+    assert report_title(["首页>政府信息公开>年度报告", "花都区" + tail]) == "花都区" + tail
+
+
+def test_an_agency_loses_a_leading_year_and_ends_at_a_city_after_any_character():
+    assert agency_of("2021狮岭镇政府信息公开工作年度报告") == "狮岭镇"
+    assert agency_of("2021花都区人民政府政府信息公开工作年度报告") == "花都区人民政府"
+    # only a 市 right after a unit's character is part of a name: after another it ends a unit
+    assert agency_of("AX市狮岭镇2020年政府信息公开工作年度报告") == "狮岭镇"

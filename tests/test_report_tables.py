@@ -197,3 +197,105 @@ def test_t2_values_in_layout_text_go_under_their_column_headers():
     assert [cells[f"t2.regulations.{c}"].raw for c in ("new_made", "new_published",
                                                          "total_published")] == ["1", "", "3"]
     assert cells["t2.regulations.total_published"].certain
+
+
+def test_a_short_row_placed_for_sure_lets_the_identities_place_the_next():
+    rows = [_row("一、本年新收政府信息公开申请数量", ("2", "3", "4", "5", "6", "7", "27")),
+            _row("二、上年结转政府信息公开申请数量", ("0",) * 7),
+            # the total processed, its first cell blank: its own sum fits six ways, T3-BAL one
+            _row("(七)总计", ("2", "3", "4", "5", "6", "21")),
+            # carried forward, its total blank: its own sum fits that way alone
+            _row("四、结转下年度继续办理", ("1",) * 6)]
+    read = read_t3(rows)
+    checks = {c.scope: c for c in read.checks if c.rule == "row_short"}
+    assert checks["carried_forward"].detail.endswith("the identities place the blank at total")
+    assert checks["total_processed"].detail.endswith("the identities place the blank at natural")
+    assert read.cells["t3.total_processed.commercial"].value == 2
+    assert read.cells["t3.total_processed.commercial"].certain
+    assert read.cells["t3.carried_forward.natural"].value == 1
+
+
+def test_a_short_row_no_identity_decides_is_laid_out_uncertain_beside_a_placed_one():
+    rows = [_row("四、结转下年度继续办理", ("1",) * 6), _row("（一）予以公开", ("1", "1"))]
+    read = read_t3(rows)
+    assert read.cells["t3.carried_forward.natural"].certain
+    granted = read.cells["t3.granted.natural"]
+    assert (granted.value, granted.certain) == (1, False)
+
+
+def test_a_long_t2_row_keeps_its_first_values_uncertain_and_a_short_one_is_checked():
+    cells = _t2_cells("规章 1 0 11 5\n行政许可 447228")
+    regulations = [cells[f"t2.regulations.{c}"] for c in ("issued", "repealed", "in_force")]
+    assert [(c.value, c.certain) for c in regulations] == [(1, False), (0, False), (11, False)]
+    # a short row is laid out uncertain, checked under its own key, and the rows after it read
+    record = parse_document(txt_document(_report(t2="规章 1 0\n行政规范性文件 8 26 66\n行政许可 5")))
+    short = [c for c in record.checks if c.rule == "row_short"]
+    assert [c.scope for c in short] == ["regulations"]
+    assert record.cells["t2.normative_docs.in_force"].value == 66
+
+
+def test_a_long_t3_row_keeps_its_last_values_uncertain():
+    read = read_t3([_row("（一）予以公开", ("9", "1", "0", "0", "0", "0", "0", "1"))])
+    cells = [read.cells[f"t3.granted.{c}"] for c in ("natural", "total")]
+    assert [(c.value, c.certain) for c in cells] == [(1, False), (1, False)]
+
+
+def test_a_2021_t3_short_row_is_placed_by_the_2021_identities():
+    from archive.report.keys import T3_LABELS, T3_RESULT_ROWS
+    results = T3_RESULT_ROWS[Template.T2021]
+    rows = [_row(T3_LABELS[key], ("1", "2", "3", "4", "5", "6", "21") if key == "granted"
+                 else ("0",) * 7) for key in results]
+    # the total processed with its first cell blank: T3-RES of the 2021 rows alone places it
+    rows.append(_row(T3_LABELS["total_processed"], ("2", "3", "4", "5", "6", "21")))
+    read = read_t3(rows)
+    assert read.template is Template.T2021
+    natural = read.cells["t3.total_processed.natural"]
+    assert (natural.raw, natural.certain) == ("", True)
+    assert read.cells["t3.total_processed.commercial"].value == 2
+
+
+def test_a_t2_tab_row_with_too_few_cells_is_read_from_its_first_column():
+    cells = _t2_cells("规章\t1\n行政许可 5")
+    regulations = [cells[f"t2.regulations.{c}"] for c in ("issued", "repealed", "in_force")]
+    assert [(c.raw, c.certain) for c in regulations] == [("1", True), ("", True), ("", True)]
+
+
+def test_t4_on_one_line_is_certain_and_over_two_lines_uncertain_without_a_short_row():
+    one = parse_document(txt_document(_report(t4="0 " * 15)))
+    assert all(one.cells[k].certain for k in one.cells if k.startswith("t4."))
+    two = parse_document(txt_document(_report(t4="0 0 0 0 0 0 0 0\n0 0 0 0 0 0 0")))
+    t4 = [two.cells[k] for k in two.cells if k.startswith("t4.")]
+    assert len(t4) == 15 and not any(c.certain for c in t4)
+    assert not [c for c in two.checks if c.rule == "row_short"]
+
+
+def test_a_full_t3_row_does_not_continue_on_the_next_value_line():
+    first = "一、本年新收政府信息公开申请数量 1 1 0 0 0 0 2"
+    record = parse_document(txt_document(_report(t3=T3_2019_ROWS.replace(first, first + "\n5"))))
+    assert record.cells["t3.new_received.total"].value == 2
+
+
+def _grid_t3() -> Table:
+    cells, row = [], 0
+    for line in T3_2019_ROWS.splitlines():
+        values = line.split()[-7:]
+        if len(values) < 7 or not values[0].isdigit():
+            continue
+        cells.append(Cell(line.rsplit(" ", 7)[0], row, 0))
+        cells += [Cell(v, row, 1 + i) for i, v in enumerate(values)]
+        row += 1
+    return Table(cells)
+
+
+def test_a_grid_read_alone_keeps_its_template_and_its_checks():
+    # T3 only in a grid: the text has no T3 rows, the grid's template stands
+    doc = Document(status=ExtractStatus.OK, format="docx", text=_report(t3=""),
+                   tables=[_grid_t3()])
+    assert parse_document(doc).templates["t3"] is Template.T2019
+    # a T4 grid row one value short: its row_short check stays beside the text's reading
+    values = ["1", "0", "0", "1", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"]
+    t4 = Table([Cell("行政复议", 0, 0), Cell("行政诉讼", 0, 1)]
+               + [Cell(v, 1, i) for i, v in enumerate(values)])
+    doc = Document(status=ExtractStatus.OK, format="docx", text=_report(t4=""), tables=[t4])
+    record = parse_document(doc)
+    assert [c.scope for c in record.checks if c.rule == "row_short"] == ["t4"]

@@ -70,3 +70,27 @@ def test_grids_grouped_by_table_with_split_tails():
     assert grouped["t3"] == grid_lines(T3) + grid_lines(TAIL)
     assert grouped["t4"] == grid_lines(T4)
     assert tables_by_kind([TAIL]) == {}
+
+
+def test_plain_lines_keep_the_display_column_of_each_tokens_centre():
+    # 规章 is four columns wide from column 2: centre 4; "1" one wide at 7; "11" two wide at 11
+    assert text_line("  规章 1 0 11") == Line("规章", ("1", "0", "11"), offsets=(7, 9, 12),
+                                               tokens=(("规章", 4),))
+    # a no-break space is one column of blank like a space
+    assert text_line("规章\xa01 0 11") == Line("规章", ("1", "0", "11"), offsets=(5, 7, 10),
+                                               tokens=(("规章", 2),))
+    # a line without values has label tokens but no value offsets
+    assert text_line("只有标签") == Line("只有标签", tokens=(("只有标签", 4),))
+    # a unit joined to its number changes the tokens: no columns are known, the label stays
+    assert text_line("信息 公开 240,783 元") == Line("信息 公开", ("240,783元",))
+
+
+def test_a_run_of_one_cell_lines_is_one_row_up_to_the_last_line():
+    assert text_lines(["\t1", "\t", "\t2"]) == [Line("", ("1", "", "2"), (0, 1, 2), 3)]
+    assert text_lines(["a", "\t1", "\t2"]) == [Line("a", tokens=(("a", 0),)),
+                                           Line("", ("1", "2"), (0, 1), 2)]
+
+
+def test_no_break_spaces_between_latin_tokens_keep_every_column():
+    assert text_line("XX\xa0XX 1") == Line("XX XX", ("1",), offsets=(6,),
+                                          tokens=(("XX", 1), ("XX", 4)))
