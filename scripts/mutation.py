@@ -95,6 +95,7 @@ _NO_TEXT = ("`text or \"XXXX\"` only differs for None or \"\", and \"XXXX\" hold
             "year or disclosure phrase either: the result is the same")
 EQUIVALENT: dict[str, str] = {
     "crawler.selection.x__squash__mutmut_10": _NO_TEXT,
+    "crawler.selection.x_is_annual_report_title__mutmut_5": _NO_TEXT,
     "crawler.selection.x_year_from_body__mutmut_4": _NO_TEXT,
     "crawler.selection.x_year_from_title__mutmut_5": _NO_TEXT,
     "crawler.platforms.gkmlpt.x__inner_html__mutmut_11": "lxml reads the encoding name "

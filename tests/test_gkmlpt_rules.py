@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urljoin
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from crawler.platforms import gkmlpt
 
@@ -34,6 +34,13 @@ def test_paging_walks_exactly_the_pages_that_hold_the_total(sizes, send_offset, 
         assert listing.offset == (offset if send_offset else None)
         offset += size
         ends.append(listing.is_last(page))
+        # the pages still to come (the queue's order of the longest lists first): whole pages
+        # of 100, the last one counted though short; the later pages' real sizes when full
+        left = total - offset
+        assert listing.pages_after(page) == (left + 99) // 100
+        assert type(listing.pages_after(page)) is int
+        if full_pages or not send_offset:
+            assert listing.pages_after(page) == len(sizes) - page
     assert ends == [False] * (len(sizes) - 1) + [True]
 
 
@@ -110,7 +117,10 @@ def test_relative_links_resolve_against_the_page():
 @settings(max_examples=200, deadline=None)
 @given(st.integers(0, 10**10), st.integers(1, 10**9), st.sampled_from(["pdf", "docx", "xls"]),
        st.sampled_from(["www.dg.gov.cn", "www.huadu.gov.cn", "www.gd.gov.cn"]),
-       st.lists(SEGMENT, max_size=2), st.sampled_from(["http", "https"]))
+       # a site prefix is never itself a gkmlpt folder (the prefix ends at the first one)
+       st.lists(SEGMENT.filter(lambda s: s != "gkmlpt"), max_size=2),
+       st.sampled_from(["http", "https"]))
+@example(0, 1, "pdf", "www.huadu.gov.cn", ["gkmlpt2"], "http")
 def test_bucket_urls_split_the_attachment_id_by_thousands(aid, post_id, ext, host, prefix,
                                                           scheme):
     site = "".join(f"/{p}" for p in prefix)
