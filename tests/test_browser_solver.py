@@ -76,21 +76,24 @@ def test_cookies_handed_in_reach_the_browser_and_a_missing_browser_is_a_clear_er
 
 
 def _browser_binaries() -> set[str]:
-    """The executables of this process's descendants (the driver's node, the browser's)."""
+    """The executables of this process's descendants (the driver's node, the browser's), by
+    every process's parent in /proc (a thread's ``children`` file misses some under load)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # gone meanwhile
+        parents[int(stat.parent.name)] = int(text.rsplit(")", 1)[1].split()[1])
     found, pending = set(), [os.getpid()]
     while pending:
         pid = pending.pop()
-        try:
-            children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir()
-                        for c in (task / "children").read_text().split()]
-        except OSError:
-            continue  # gone meanwhile
-        for child in children:
+        for child in [c for c, parent in parents.items() if parent == pid]:
             try:
                 found.add(os.readlink(f"/proc/{child}/exe"))
             except OSError:
                 pass  # gone meanwhile
-        pending += children
+            pending.append(child)
     return found
 
 
