@@ -245,8 +245,8 @@ def _close_run(conn, writer: ArchiveWriter, config: RunConfig, keys: RunKeys, si
         for site, seen in sorted(fully_listed_sites(spider, conn, keys, slugs).items()):
             writer.mark_removed(site, seen, config.run_id)
         for site in slugs:  # the shape the health compares: shells read, posts listed
-            shells = conn.scard(keys.of_site("shells", site)) \
-                if hasattr(spider.state[site], "shells") else None
+            has_shells = spider.state[site].shells is not None  # the platform's fresh state
+            shells = conn.scard(keys.of_site("shells", site)) if has_shells else None
             shapes[site] = (shells, conn.scard(keys.seen_posts(site)))
     summary = summarize_run(writer.db, config.run_id, sites)
     summary["alarms"] = record_site_runs(writer.db, config.run_id, summary, shapes,

@@ -92,8 +92,9 @@ class WorkerSpiderMixin:
         self._sightings.clear()
 
     def shell_read(self, site: str, url: str) -> None:
-        """The shells read go to Redis too (a set of URLs: a request run again after a
-        worker's death counts once), for the writer's ``site_runs`` row."""
+        """The shells read (any platform's: the base's hook) go to Redis too (a set of URLs:
+        a request run again after a worker's death counts once), for the writer's
+        ``site_runs`` row."""
         super().shell_read(site, url)
         self.session.conn.sadd(self.session.keys.of_site("shells", site), url)
 

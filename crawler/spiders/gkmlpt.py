@@ -91,10 +91,6 @@ class GkmlptSpider(ReportSourcesMixin, PlatformSpider):
             site, urldefrag(link)[0], self.parse_shell, "shell", response,
             cb_kwargs={"entry_category": gkmlpt.fragment_category(link)}))
 
-    def shell_read(self, site: str, url: str) -> None:
-        """A shell's ``window._CONFIG`` was read (the health's shape count)."""
-        self.state[site].shells += 1
-
     @discovery
     def parse_shell(self, response, entry_category: int | None):
         yield from self.read_shell(response, entry_category)
