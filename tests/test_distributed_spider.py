@@ -86,7 +86,7 @@ def test_the_worker_that_takes_the_deferred_knows_what_every_worker_listed(redis
     lists.flush_sightings()  # LeaseKeeper.tick, before it releases leases
     assert lists.session.conn.sismember(seen, "1001")
     lists.state[SITE].report_categories |= {6160}
-    lists.discovered(SITE, Request("https://www.huadu.gov.cn/gzhdcnz/gkmlpt/api/all/0"))
+    lists.discovered(SITE)  # the list page is done
     hits = [search_hit("1001", 2022), search_hit("1002", 2023)]
     assert search.defer(SITE, hits) == hits
     assert search.defer(SITE, [search_hit("1002", 2023)]) == []  # another term, same hit

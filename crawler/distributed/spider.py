@@ -135,10 +135,10 @@ class SharedDiscoveryMixin:
                                       site)
         return request
 
-    def discovered(self, site: str, request) -> None:
+    def discovered(self, site: str) -> None:
         """The state this worker carries goes to Redis before the request's token leaves
         the pending set, for the worker that takes the deferred."""
-        super().discovered(site, request)
+        super().discovered(site)
         keys, state = self.session.keys, self.state[site]
         if not hasattr(self, "_lowest_script"):
             self._lowest_script = self.session.conn.register_script(_LOWEST)
@@ -155,7 +155,7 @@ class SharedDiscoveryMixin:
                                         args=[name, getattr(state, name)], client=pipe)
             pipe.execute()
 
-    def discovery_over(self, site: str, request) -> bool:
+    def discovery_over(self, site: str) -> bool:
         return False  # decided when the request is done (LeaseKeeper), not in its callback
 
     def last_discovery_key(self, site: str) -> str:

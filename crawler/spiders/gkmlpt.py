@@ -210,8 +210,8 @@ class GkmlptSpider(ReportSourcesMixin, PlatformSpider):
         if fetch.kind in DISCOVERY_KINDS and fetch.site in self.state:
             if fetch.kind != "list":  # the base counts those
                 self.list_failed(fetch.site)
-            self.discovered(fetch.site, failure.request)
-            yield from self.take_deferred(fetch.site, failure.request)
+            self.discovered(fetch.site)
+            yield from self.take_deferred(fetch.site)
 
     def read_detail(self, response, listed: ListedPost) -> PostPage:
         detail = gkmlpt.parse_detail_page(response.text)
