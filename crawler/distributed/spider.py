@@ -43,6 +43,7 @@ class WorkerSpiderMixin:
         super().__init__(*args, **kwargs)
         self.state = defaultdict(self.site_state_class)
         self._sightings: defaultdict[str, list[str]] = defaultdict(list)  # not yet in Redis
+        self._listed_in_redis: set[str] = set()  # sites this spider put in listed_sites
 
     async def start(self):
         return
@@ -67,9 +68,12 @@ class WorkerSpiderMixin:
             setattr(state, name, mine | value if isinstance(mine, set) else value)
 
     def claim_list(self, site: str, key) -> bool:
+        """As the base; the site goes to the run's listed sites once per spider, not one
+        round trip per list page."""
         claimed = super().claim_list(site, key)
-        if claimed:
+        if claimed and site not in self._listed_in_redis:
             self.session.conn.sadd(self.session.keys.listed_sites, site)
+            self._listed_in_redis.add(site)
         return claimed
 
     def first_sighting(self, site: str, post_id: str) -> bool:
