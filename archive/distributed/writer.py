@@ -165,8 +165,6 @@ def _seed(conn, keys: RunKeys, config: RunConfig, platform: str, slugs: list[str
           writer: ArchiveWriter, sites_path) -> None:
     """The platform spider's own start(): requests into its frontier, items (disabled sites)
     written; the sites' rows upserted as a local spider's session does."""
-    from crawler.distributed.frontier import fresh_tag
-
     spider = _platform_spider(conn, keys, config, platform, slugs)
     spider.sites = load_sites(sites_path).select(spider.site_arg, platform=platform)
     spider.configs = {site.slug: site for site in spider.sites}
@@ -177,11 +175,9 @@ def _seed(conn, keys: RunKeys, config: RunConfig, platform: str, slugs: list[str
 
     async def seed() -> None:
         async for output in spider.seed():
-            if isinstance(output, Request):
-                tag = fresh_tag(output.meta)  # before the request is serialised
-                frontier.push(fingerprints.request_fingerprint(output),
-                              picklecompat.dumps(output.to_dict(spider=spider)),
-                              output.priority, output.dont_filter, tag, url=output.url)
+            if isinstance(output, Request):  # as the workers' scheduler queues it
+                frontier.push_request(fingerprints.request_fingerprint(output), output,
+                                      lambda r: picklecompat.dumps(r.to_dict(spider=spider)))
             else:
                 pipeline.process_item(output)
 
