@@ -166,6 +166,7 @@ def _seed(conn, keys: RunKeys, config: RunConfig, platform: str, slugs: list[str
     """The platform spider's own start(): requests into its frontier, items (disabled sites)
     written; the sites' rows upserted as a local spider's session does."""
     spider = _platform_spider(conn, keys, config, platform, slugs)
+    spider.session.list_templates = writer.list_templates()  # UCAP: the template known to work
     spider.sites = load_sites(sites_path).select(spider.site_arg, platform=platform)
     spider.configs = {site.slug: site for site in spider.sites}
     writer.upsert_sites([site.to_dict() for site in spider.sites], config.run_id)
