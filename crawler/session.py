@@ -129,7 +129,7 @@ class ArchiveSession:
         if reason == "finished":
             for site, seen in spider.fully_listed_sites().items():
                 self.writer.mark_removed(site, seen, self.run_id)
-        self._shapes.update({site: (getattr(state, "shells", None), len(state.posts))
+        self._shapes.update({site: (_count(getattr(state, "shells", None)), len(state.posts))
                              for site, state in getattr(spider, "state", {}).items()})
         self._full = self._full and not getattr(spider, "years", None)
         if len(self._reasons) < self.expected:
@@ -154,3 +154,6 @@ class ArchiveSession:
     def record(self, exchange: Exchange) -> int:
         return self.writer.record_fetch(exchange)
 
+
+def _count(urls: set[str] | None) -> int | None:
+    return None if urls is None else len(urls)

@@ -141,5 +141,20 @@ def test_every_platforms_worker_counts_the_shells_it_reads(redis_url, spidercls,
                                      known={})
     for _ in range(2):
         worker.shell_read(site, "https://shell.example/gkmlpt/index")
-    assert worker.state[site].shells == 2
+    assert worker.state[site].shells == {"https://shell.example/gkmlpt/index"}
     assert worker.session.conn.scard(worker.session.keys.of_site("shells", site)) == 1
+
+
+@pytest.mark.parametrize("spidercls, site", [(GkmlptSpider, SITE),
+                                             (UcapSpider, "ganzhou-jkq-fenggang")])
+def test_a_single_process_counts_the_shells_it_reads_as_a_worker_does(spidercls, site):
+    """The health's shell count is of distinct URLs in a single process too, so that both
+    modes write the same ``site_runs.shells``; a platform with shells starts with none read
+    (an alarm if it stays so), one without them has no count at all."""
+    spider = spidercls()
+    spider.state[site] = spider.site_state_class()  # as start() makes it
+    assert spider.state[site].shells == (set() if spidercls is GkmlptSpider else None)
+    for url in ("https://shell.example/gkmlpt/index", "https://shell.example/gkmlpt/index",
+                "https://shell.example/gkmlpt/index?x=1"):
+        spider.shell_read(site, url)
+    assert len(spider.state[site].shells) == 2

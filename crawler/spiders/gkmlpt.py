@@ -43,7 +43,7 @@ class GkmlptSiteState(SiteState):
     base: str | None = None  # {P}/gkmlpt/ of the site, from its shell
     site_list_floor: int | None = None  # the smallest post id api/all/0 showed
     discovery: DiscoveryState = field(default_factory=DiscoveryState)
-    shells: int = 0  # shells whose window._CONFIG was read (0 after a redesign: an alarm)
+    shells: set[str] = field(default_factory=set)  # shells whose window._CONFIG was read
     list_ids: dict[int, set[str]] = field(default_factory=dict)  # classify → ids it listed
 
 
