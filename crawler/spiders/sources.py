@@ -298,9 +298,12 @@ class ReportSourcesMixin:
     def sole_reader(self, site: str, candidate: Candidate) -> str | None:
         """A report naming no body anywhere is the site's when no other configured site reads
         its column; else it is unassigned."""
-        readers = [s.slug for s in self.session.sites_file.sites.values()
-                   if any(nfcms.column_root(u) == candidate.column_url for u in s.entry_urls)]
-        return site if readers == [site] else None
+        if not hasattr(self, "_column_readers"):  # once per run: every site's columns
+            self._column_readers: dict[str, set[str]] = {}
+            for s in self.session.sites_file.sites.values():
+                for u in s.entry_urls:
+                    self._column_readers.setdefault(nfcms.column_root(u), set()).add(s.slug)
+        return site if self._column_readers.get(candidate.column_url) == {site} else None
 
     def site_link(self, site: str, url: str, page_url: str) -> str:
         return canonical_link(url, page_url, set(self.configs[site].allowed_hosts))
