@@ -1,5 +1,5 @@
 """The challenge solver alone: a headless Debian Chromium (the headless shell, else the full
-browser) through Playwright's async API against the simulated portal's JavaScript challenge,
+browser) over its DevTools pipe (crawler/cdp.py) against the simulated portal's JavaScript challenge,
 over real HTTP on loopback."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def test_solves_two_rounds_reuses_one_browser_then_closes_it_when_idle():
         second = await solver.solve(HUADU, [], portal.url)
         reused = solver.launches
         await asyncio.sleep(2.0)
-        closed = solver._browser is None
+        closed = not solver.running
         third = await solver.solve(HUADU, list(first.cookies), portal.url)
         await solver.close()
         return first, second, third, reused, closed, solver
