@@ -156,6 +156,11 @@ class BrowserSolver:
         """Whether a browser is up (between a launch and its close)."""
         return self._chromium is not None and not self._chromium.cdp.closed.done()
 
+    @property
+    def pid(self) -> int | None:
+        """The running browser's process id (its process group's too), None when none runs."""
+        return self._chromium.process.pid if self.running else None
+
     async def solve(self, url: str, cookies: list[BrowserCookie], proxy: str | None) -> Clearance:
         """Load ``url`` holding only ``cookies`` until it stops answering with a challenge;
         return the browser's cookies for that URL. Raises :class:`ChallengeUnsolved`."""
