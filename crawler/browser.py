@@ -147,6 +147,7 @@ class BrowserSolver:
         self.solves = 0
         self.browser: str | None = None  # "<binary name> <version>" of the last launch
         self._chromium: ChromiumProcess | None = None
+        self._tab: _Tab | None = None  # the running browser's one page
         self._proxy: str | None = None  # the running browser's --proxy-server
         self._profile: tempfile.TemporaryDirectory | None = None
         self._lock: asyncio.Lock | None = None
@@ -189,41 +190,44 @@ class BrowserSolver:
 
     async def _run(self, chromium: ChromiumProcess, url: str, cookies: list[BrowserCookie]
                    ) -> tuple[tuple[BrowserExchange, ...], list[dict]]:
-        """One solve in a new page; the page is closed after it, whatever happened."""
-        cdp = chromium.cdp
-        page = _Page(cdp)
+        """One solve in the browser's page, blanked after it whatever happened."""
+        tab = self._tab
+        navigation = _Navigation(chromium.cdp, tab)
         try:
             async with asyncio.timeout(self.timeout):
-                await page.open(url, cookies)
-                reply = await page.navigate(url)
-                if reply.get("errorText") and not page.answers:
+                await tab.reset(url, cookies)
+                reply = await tab.navigate(url)
+                if reply.get("errorText") and not navigation.answers:
                     raise ChallengeUnsolved(f"loading {url} failed: {reply['errorText']}")
-                await page.passed_or_closed()
-                exchanges = await page.exchanges(RAW_HEADERS_SECONDS)
-                got = (await cdp.call("Network.getCookies", {"urls": [url]}, page.session))
+                await navigation.passed_or_closed()
+                got = await tab.call("Network.getCookies", {"urls": [url]})
+                exchanges = await navigation.exchanges(RAW_HEADERS_SECONDS)
             return exchanges, got["cookies"]
         except TimeoutError:
-            exchanges = await page.exchanges(0)
+            exchanges = await navigation.exchanges(0)
             raise ChallengeUnsolved(f"still challenged after {self.timeout:.0f} s (answers: "
                                     f"{[e.status for e in exchanges]})", exchanges) from None
         except CDPClosed:
             why = await chromium.death()
             await self._discard()
             raise ChallengeUnsolved(f"the browser died during the solve ({why})",
-                                    await page.exchanges(0)) from None
+                                    await navigation.exchanges(0)) from None
         except CDPError as exc:
-            raise ChallengeUnsolved(str(exc), await page.exchanges(0)) from exc
+            raise ChallengeUnsolved(str(exc), await navigation.exchanges(0)) from exc
         finally:
-            await self._close_page(page)
+            navigation.stop()
+            await self._blank()
 
-    async def _close_page(self, page: _Page) -> None:
-        """Close the solve's page; a browser that cannot is killed (the next solve relaunches)."""
+    async def _blank(self) -> None:
+        """Stop the solve's page (a blank page has no timers left to set cookies); a browser
+        that cannot is killed, and the next solve launches another."""
+        if not self.running:
+            return
         try:
-            await page.close()
-        except (CDPError, TimeoutError) as exc:
-            logger.warning("closing the browser's page failed (%s): closing the browser", exc)
-            await self._discard()
-        except CDPClosed:
+            await self._tab.navigate("about:blank", timeout=CLOSE_SECONDS)
+        except (CDPError, CDPClosed, TimeoutError) as exc:
+            logger.warning("blanking the browser's page failed (%s): closing the browser",
+                           exc or type(exc).__name__)
             await self._discard()
 
     async def _ensure_browser(self, proxy: str | None) -> ChromiumProcess:
@@ -248,6 +252,11 @@ class BrowserSolver:
         self._profile = tempfile.TemporaryDirectory(prefix="gkarchive-browser-")
         self._chromium = await ChromiumProcess.launch(executable, args, Path(self._profile.name),
                                                       timeout=self.timeout)
+        try:
+            self._tab = await asyncio.wait_for(_Tab.open(self._chromium.cdp), self.timeout)
+        except BaseException:
+            await self._discard()
+            raise
         self._proxy = proxy
         self.launches += 1
         self.browser = f"{executable.name} {self._chromium.version}"
@@ -270,7 +279,7 @@ class BrowserSolver:
 
     async def _discard(self) -> None:
         """Close the browser, killing what is left of it, and remove its profile."""
-        chromium, self._chromium = self._chromium, None
+        chromium, self._chromium, self._tab = self._chromium, None, None
         if chromium is not None:
             await chromium.close()
         if self._profile is not None:
@@ -278,45 +287,73 @@ class BrowserSolver:
             self._profile = None
 
 
-class _Page:
-    """A solve's page: its target, its session and the main frame's navigation answers."""
+class _Tab:
+    """The browser's one page, reused by every solve: under ``--single-process``
+    ``Target.closeTarget`` answers success but the page lives on, timers and all (and a new
+    browser context hangs), so the page is blanked after each solve instead. Images, media,
+    fonts and style sheets are paused by ``Fetch`` and failed unsent."""
 
-    def __init__(self, cdp: CDPConnection):
-        self.cdp = cdp
-        self.target: str | None = None
-        self.session: str | None = None
-        self.main_frame: str | None = None
+    def __init__(self, cdp: CDPConnection, target: str, session: str, main_frame: str):
+        self.cdp, self.target, self.session, self.main_frame = cdp, target, session, main_frame
+        self._failing: set[asyncio.Future] = set()
+        cdp.listen(self._skip)
+
+    @classmethod
+    async def open(cls, cdp: CDPConnection) -> _Tab:
+        target = (await cdp.call("Target.createTarget", {"url": "about:blank"}))["targetId"]
+        session = (await cdp.call("Target.attachToTarget",
+                                  {"targetId": target, "flatten": True}))["sessionId"]
+        tree = await cdp.call("Page.getFrameTree", {}, session)
+        tab = cls(cdp, target, session, tree["frameTree"]["frame"]["id"])
+        await tab.call("Network.enable")
+        await tab.call("Network.setCacheDisabled", {"cacheDisabled": True})
+        await tab.call("Network.setBypassServiceWorker", {"bypass": True})
+        await tab.call("Fetch.enable", {"patterns": [
+            {"urlPattern": "*", "resourceType": kind, "requestStage": "Request"}
+            for kind in SKIPPED_RESOURCES]})
+        return tab
+
+    async def call(self, method: str, params: dict | None = None,
+                   timeout: float | None = None) -> dict:
+        return await self.cdp.call(method, params, self.session, timeout)
+
+    async def reset(self, url: str, cookies: list[BrowserCookie]) -> None:
+        """No cookies but ``cookies``, nothing stored for ``url``'s origin."""
+        await self.call("Network.clearBrowserCookies")
+        parts = urlsplit(url)
+        await self.call("Storage.clearDataForOrigin", {"origin": f"{parts.scheme}://{parts.netloc}",
+                                                       "storageTypes": STORAGE_TYPES})
+        if cookies:
+            await self.call("Network.setCookies", {"cookies": [_cdp_cookie(c) for c in cookies]})
+
+    async def navigate(self, url: str, timeout: float | None = None) -> dict:
+        return await self.call("Page.navigate", {"url": url}, timeout)
+
+    def _skip(self, method: str, params: dict, session: str | None) -> None:
+        if method != "Fetch.requestPaused" or session != self.session:
+            return  # only the skipped kinds are paused: fail them
+        failing = asyncio.ensure_future(self.call(
+            "Fetch.failRequest", {"requestId": params["requestId"], "errorReason": "BlockedByClient"}))
+        self._failing.add(failing)
+        failing.add_done_callback(self._failed)
+
+    def _failed(self, failing: asyncio.Future) -> None:
+        self._failing.discard(failing)
+        if not failing.cancelled() and failing.exception() is not None:
+            logger.debug("failing a skipped request: %s", failing.exception())
+
+
+class _Navigation:
+    """A solve's main-frame navigation answers, with their raw headers; ``passed`` once one
+    is not a challenge."""
+
+    def __init__(self, cdp: CDPConnection, tab: _Tab):
+        self.cdp, self.tab = cdp, tab
         self.answers: list[tuple[str, dict]] = []  # (requestId, response) in order
         self._raw: dict[tuple[str, str], list[dict]] = {}  # (event, requestId) -> extra infos
         self._raw_arrived = asyncio.Event()
         self._passed = asyncio.get_running_loop().create_future()
-        self._tasks: set[asyncio.Future] = set()
-        self._stop_listening = cdp.listen(self._event)
-
-    async def open(self, url: str, cookies: list[BrowserCookie]) -> None:
-        """A blank page holding only ``cookies``, its resource skipping and headers capture on."""
-        call = self.cdp.call
-        self.target = (await call("Target.createTarget", {"url": "about:blank"}))["targetId"]
-        self.session = (await call("Target.attachToTarget",
-                                   {"targetId": self.target, "flatten": True}))["sessionId"]
-        session = self.session
-        self.main_frame = (await call("Page.getFrameTree", {}, session))["frameTree"]["frame"]["id"]
-        await call("Network.enable", {}, session)
-        await call("Network.setCacheDisabled", {"cacheDisabled": True}, session)
-        await call("Network.setBypassServiceWorker", {"bypass": True}, session)
-        await call("Network.clearBrowserCookies", {}, session)
-        parts = urlsplit(url)
-        await call("Storage.clearDataForOrigin", {"origin": f"{parts.scheme}://{parts.netloc}",
-                                                  "storageTypes": STORAGE_TYPES}, session)
-        if cookies:
-            await call("Network.setCookies", {"cookies": [_cdp_cookie(c) for c in cookies]},
-                       session)
-        await call("Fetch.enable", {"patterns": [{"urlPattern": "*", "resourceType": kind,
-                                                  "requestStage": "Request"}
-                                                 for kind in SKIPPED_RESOURCES]}, session)
-
-    async def navigate(self, url: str) -> dict:
-        return await self.cdp.call("Page.navigate", {"url": url}, self.session)
+        self.stop = cdp.listen(self._event)
 
     async def passed_or_closed(self) -> None:
         """Until a navigation answer is not a challenge (or the pipe closes: CDPClosed)."""
@@ -325,17 +362,12 @@ class _Page:
             raise CDPClosed(self.cdp.closed.result())
 
     def _event(self, method: str, params: dict, session: str | None) -> None:
-        if session != self.session or self.session is None:
+        if session != self.tab.session:
             return
-        if method == "Fetch.requestPaused":  # only the skipped kinds are paused: fail them
-            self._spawn(self.cdp.call("Fetch.failRequest", {"requestId": params["requestId"],
-                                                            "errorReason": "BlockedByClient"},
-                                      self.session))
-        elif method in ("Network.requestWillBeSentExtraInfo",
-                        "Network.responseReceivedExtraInfo"):
+        if method in ("Network.requestWillBeSentExtraInfo", "Network.responseReceivedExtraInfo"):
             self._raw.setdefault((method, params["requestId"]), []).append(params)
             self._raw_arrived.set()
-        elif params.get("type") != "Document" or params.get("frameId") != self.main_frame:
+        elif params.get("type") != "Document" or params.get("frameId") != self.tab.main_frame:
             return
         elif method == "Network.requestWillBeSent" and "redirectResponse" in params:
             self._answer(params["requestId"], params["redirectResponse"])
@@ -346,16 +378,6 @@ class _Page:
         self.answers.append((request_id, response))
         if response["status"] not in CHALLENGE_STATUSES and not self._passed.done():
             self._passed.set_result(response["status"])
-
-    def _spawn(self, call) -> None:
-        task = asyncio.ensure_future(call)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Future) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.debug("failing a skipped request: %s", task.exception())
 
     async def exchanges(self, wait: float) -> tuple[BrowserExchange, ...]:
         """The answers as the archive keeps them, with the raw headers the network sent when
@@ -391,14 +413,6 @@ class _Page:
             response["url"], response["status"],
             _headers(sent["headers"] if sent else response.get("requestHeaders", {})),
             _headers(got["headers"] if got else response.get("headers", {})))
-
-    async def close(self) -> None:
-        self._stop_listening()
-        for task in list(self._tasks):
-            task.cancel()
-        if self.target is not None and not self.cdp.closed.done():
-            await self.cdp.call("Target.closeTarget", {"targetId": self.target},
-                                timeout=CLOSE_SECONDS)
 
 
 def _headers(headers: dict[str, str]) -> dict[str, list[str]]:
