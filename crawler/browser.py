@@ -250,8 +250,15 @@ class BrowserSolver:
         if proxy:
             args.append(f"--proxy-server={proxy}")
         self._profile = tempfile.TemporaryDirectory(prefix="gkarchive-browser-")
-        self._chromium = await ChromiumProcess.launch(executable, args, Path(self._profile.name),
-                                                      timeout=self.timeout)
+        for attempt in (1, 2):  # the full chromium once in a while dies as it starts
+            try:
+                self._chromium = await ChromiumProcess.launch(
+                    executable, args, Path(self._profile.name), timeout=self.timeout)
+                break
+            except CDPClosed as exc:
+                if attempt == 2:
+                    raise
+                logger.warning("%s: launching it again", exc)
         try:
             self._tab = await asyncio.wait_for(_Tab.open(self._chromium.cdp), self.timeout)
         except BaseException:

@@ -150,10 +150,6 @@ class _PipeProtocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.conn._received(data)
 
-    def eof_received(self) -> bool:
-        self.conn.close("the browser closed its pipe")
-        return False
-
     def connection_lost(self, exc: Exception | None) -> None:
         self.conn.close(f"pipe to the browser lost: {exc}" if exc else "the browser closed its pipe")
 

@@ -159,7 +159,7 @@ class Pages:
     a 200 page whose script sets ``late=1`` and fetches ``/after`` 300 ms later (a solve that
     stops at once never gets the cookie, and a page stopped after its solve never fetches).
     The 521 page also holds a frame answered 200 (``/frame``): not the main frame, not a pass.
-    ``/hang``: never answered."""
+    ``/stall``: a 521 page that goes on to ``/hang``, never answered."""
 
     def __init__(self):
         import http.server
@@ -174,10 +174,11 @@ class Pages:
                 path = urlsplit(self.path).path
                 cookie = self.headers.get("Cookie", "")
                 log.append((path, cookie))
-                if path == "/hang":
+                if path == "/stall":  # a challenge whose next round never comes
+                    self._send(521, "text/html", '<script>location.href = "/hang"</script>')
+                elif path == "/hang":
                     release.wait(60)
-                    return
-                if path == "/gate" and "pass=1" in cookie:
+                elif path == "/gate" and "pass=1" in cookie:
                     self._send(200, "text/html", PASSED_PAGE)
                 elif path == "/gate":
                     self._send(521, "text/html", CHALLENGE_PAGE,
@@ -300,7 +301,7 @@ def test_a_browser_killed_mid_solve_is_a_clear_error_and_the_next_solve_relaunch
                 last = now
 
         ticker = asyncio.ensure_future(tick())
-        hanging = asyncio.ensure_future(solver.solve("http://pages.example.gov.cn/hang", [],
+        hanging = asyncio.ensure_future(solver.solve("http://pages.example.gov.cn/stall", [],
                                                      pages.url))
         while "/hang" not in pages.paths():
             await asyncio.sleep(0.05)
