@@ -29,9 +29,9 @@ from crawler.cdp import CDPError, ChromiumProcess
 # find(selector, hasText) -> the matching elements, in document order
 FIND = """
 (selector, hasText) => {
+  const textOf = e => e.innerText ?? e.textContent ?? '';  // SVG elements have no innerText
   const innermost = (scope, text) => [...scope.querySelectorAll('*')].filter(
-    e => e.innerText !== undefined && e.innerText.includes(text)
-         && ![...e.children].some(c => c.innerText && c.innerText.includes(text)));
+    e => textOf(e).includes(text) && ![...e.children].some(c => textOf(c).includes(text)));
   let scopes = [document];
   const parts = selector.split('>>').map(p => p.trim());
   parts.forEach((part, i) => {
@@ -40,7 +40,7 @@ FIND = """
     scopes = i === parts.length - 1 ? found : found.slice(0, 1);
     if (!scopes.length) scopes = i === parts.length - 1 ? [] : [document.createElement('i')];
   });
-  return hasText ? scopes.filter(e => e.innerText.includes(hasText)) : scopes;
+  return hasText ? scopes.filter(e => textOf(e).includes(hasText)) : scopes;
 }
 """
 
