@@ -4,20 +4,23 @@ A Debian-packaged Chromium (never a downloaded browser) — the headless shell (
 ``chromium-headless-shell``) when it is installed, else the full ``chromium`` — driven over
 its debugging pipe by the project's own small DevTools Protocol client (``crawler/cdp.py``)
 on the asyncio loop of Scrapy's reactor, so nothing blocks the reactor. It runs as one
-process (``--single-process``: about 160 MB RSS with the shell, docs/benchmarks.md) in a
-process group of its own, killed whole when it is closed. It is the fallback for the
-challenges the embedded engine (``crawler/jsengine.py``) cannot run.
+process (``--single-process``: about 170 MB RSS with the shell, docs/benchmarks.md) in a
+process group of its own, killed whole when it is closed (and it quits by itself if the crawl
+dies: its pipe closes). It is the fallback for the challenges the embedded engine
+(``crawler/jsengine.py``) cannot run.
 
 One browser at a time, launched on the first challenge (again when a solve asks for another
 proxy: the proxy is a launch flag), closed when no challenge came for ``IDLE_SECONDS`` and
-by :meth:`BrowserSolver.close` at the end. Each solve opens a new page in the browser's one
-context (a separate context hangs under ``--single-process``) after clearing every cookie
-and the URL's origin's storage, so it holds no cookies but those handed in; the cache and
-service workers are bypassed, images, media, fonts and style sheets are failed unsent, and
-the solve stops as soon as a main-frame navigation is answered by something other than a
-challenge: the browser never keeps or archives an ordinary page — Scrapy fetches it again
-over plain HTTP with the browser's cookies and User-Agent. Every main-frame navigation
-answer (status, raw request and response headers) is handed back for the archive.
+by :meth:`BrowserSolver.close` at the end. Every solve runs in the browser's one page, in its
+default context (a new context hangs under ``--single-process``), after every cookie and the
+URL's origin's storage were cleared, so it holds no cookies but those handed in; the cache
+and service workers are bypassed, images, media, fonts and style sheets are failed unsent,
+and the solve stops as soon as a main-frame navigation is answered by something other than a
+challenge, the page then blanked: the browser never keeps or archives an ordinary page —
+Scrapy fetches it again over plain HTTP with the browser's cookies and User-Agent. Every
+main-frame navigation answer (status, raw request and response headers) is handed back for
+the archive; a timeout, a browser that dies mid-solve or cannot start is
+:class:`ChallengeUnsolved` with the reason and the answers so far.
 
 Example::
 

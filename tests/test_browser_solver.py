@@ -333,3 +333,22 @@ def test_a_browser_that_cannot_start_is_unsolved_with_its_reason(tmp_path):
                                                 r"stderr: error while loading shared libraries"):
         asyncio.run(solver.solve(HUADU, [], None))
     assert solver.launches == 0 and not solver.running
+
+
+def test_an_unreachable_proxy_is_unsolved_with_the_network_error():
+    import socket
+
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        proxy = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    solver = BrowserSolver(timeout=20)
+
+    async def run():
+        try:
+            await solver.solve(GATE, [], proxy)
+        finally:
+            await solver.close()
+
+    with pytest.raises(ChallengeUnsolved, match=r"loading http://pages.example.gov.cn/gate "
+                                                r"failed: net::ERR_PROXY_CONNECTION_FAILED"):
+        asyncio.run(run())
