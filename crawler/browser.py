@@ -76,7 +76,7 @@ CHALLENGE_STATUSES = frozenset({412, 521})
 SKIPPED_RESOURCES = ("Image", "Media", "Font", "Stylesheet")
 # What a page may have left for its origin in the one context (cookies are cleared apart).
 STORAGE_TYPES = "local_storage,indexeddb,cache_storage,service_workers,file_systems"
-CLOSE_SECONDS = 5.0  # for closing a page; a browser that takes longer is killed
+CLOSE_SECONDS = 5.0  # to blank the page after a solve; a browser that takes longer is killed
 RAW_HEADERS_SECONDS = 2.0  # to wait for an answer's raw headers once the solve is done
 
 
