@@ -1,7 +1,8 @@
 """Challenge benchmark: a crawl of the simulated portal under ``js_challenge`` (and
 ``challenge_expiry``: the clearance runs out, the browser is asked again) with ``--browser``;
-memory of the whole process tree — the crawl process, the Playwright driver and every
-browser process — polled every 50 ms. As the crawl runs by default (the challenge page's
+memory of the whole process tree — the crawl process and the browser's (one with
+``--single-process``; the crawl drives it over its DevTools pipe, no driver process) — polled
+every 50 ms. As the crawl runs by default (the challenge page's
 scripts in the embedded JavaScript engine, no browser launched), then with the engine off
 (``GKARCHIVE_JS_ENGINE=False``) so that the browser solves: Debian's headless shell (the
 browser the crawl prefers) and, for comparison, the full chromium (``GKARCHIVE_BROWSER``).
@@ -39,7 +40,7 @@ ENGINE = "engine"  # the default: the embedded JavaScript engine, the browser on
 SCENARIOS = (("js_challenge", ENGINE), ("js_challenge,challenge_expiry", ENGINE),
              ("js_challenge", HEADLESS_SHELL), ("js_challenge,challenge_expiry", HEADLESS_SHELL),
              ("js_challenge", FULL_CHROMIUM))
-ROLES = ("crawl", "driver", "browser")
+ROLES = ("crawl", "browser")
 FAST = ["--delay", "0", "--set", "GKARCHIVE_RETRY_BASE=0.05", "--set", "GKARCHIVE_RETRY_CAP=1",
         "--set", "DOWNLOAD_TIMEOUT=30"]
 
@@ -61,7 +62,7 @@ class TreeWatch(ProcessWatch):
         super().__init__(root, interval)
         self.tree_rss_kb = 0
         self.tree_pss_kb = 0
-        # at the moment of the summed RSS peak: {role: [RSS kB, PSS kB]} (crawl, driver, browser)
+        # at the moment of the summed RSS peak: {role: [RSS kB, PSS kB]} (crawl, browser)
         self.at_peak: dict[str, list[int]] = {role: [0, 0] for role in ROLES}
 
     def _poll(self) -> None:
@@ -85,9 +86,7 @@ class TreeWatch(ProcessWatch):
         self.tree_pss_kb = max(self.tree_pss_kb, sum(pss.values()))
 
     def _role(self, pid: int) -> str:
-        if pid == self.root:
-            return "crawl"
-        return "driver" if "playwright/driver/node" in self.commands.get(pid, "") else "browser"
+        return "crawl" if pid == self.root else "browser"
 
 
 @dataclass
@@ -171,23 +170,26 @@ def _role(run: ChallengeBench, role: str) -> str:
     return f"{rss:.0f} MB ({pss:.0f})"
 
 
-# Measured apart (one solve, two rounds, driver and browser only; docs/benchmarks.md says when).
+# The browser's memory, how it was brought down, and what was measured apart (docs/benchmarks.md).
 FINDINGS = [
-    "Where the memory goes, and what each saving is worth (driver and browser alone, one "
-    "two-round solve, peak summed RSS / PSS): the full chromium with the old flags 882 / 498 MB "
-    "(6 processes); the headless shell 465 / 321 MB (4: browser, renderer, network service, "
-    "node); + `--js-flags=--lite-mode` 451 / 310; + the network service in the browser process "
-    "(`--enable-features=…,NetworkServiceInProcess2`) 382 / 305 (3 processes); + the node driver "
-    "with `--jitless --max-semi-space-size=1` 360 / 283. What is left: the shell's browser "
-    "process ~130 MB RSS (~93 PSS) and its renderer ~125 (~90) — most of each is the 212 MB "
-    "binary's pages, counted once per process in RSS — and Playwright's node driver ~103 MB "
-    "(~100 PSS, its own heap and code). `--single-process` hangs Playwright's context with "
-    "the shell (and breaks it with the full browser). So with the crawl process (~100 MB) the "
-    "tree cannot get under 300 MB while a browser runs. Hence the embedded engine first: "
-    "QuickJS runs both jsl rounds in milliseconds inside the crawl process (no child process; "
-    "the crawl process is smaller than in the browser runs, which import Playwright), and the "
-    "browser is launched only for a page the engine cannot run, and closed after 15 s "
-    "without a challenge: over 300 MB only for those seconds.",
+    (
+        'Where the memory goes (issue 13c): the crawl drives the browser itself over its '
+        "DevTools pipe (`crawler/cdp.py`: no driver process, where Playwright's node driver "
+        'took ~103 MB RSS, ~100 PSS), and the browser runs as one process (`--single-process`: '
+        'browser, renderer, GPU and network service in one), ~170 MB RSS for the shell, nearly '
+        'all of it its own (PSS ≈ RSS). The same shell without `--single-process` runs 4 '
+        "processes, 409 MB RSS summed, 195 MB PSS (the lead's prototype, 2026-12-02: the 212 MB"
+        " binary's pages are counted once per process in RSS). Under `--single-process` a new "
+        'browser context hangs (why Playwright could not use the mode), so each solve runs in '
+        "the browser's one page in its default context, with every cookie and the origin's "
+        'storage cleared first; `Target.closeTarget` answers success but leaves the page '
+        'running in that mode, so the page is navigated to `about:blank` after each solve. '
+        "Before (Playwright, the shell's 3 processes plus node): 461–464 MB RSS, 365–368 MB PSS"
+        ' for the tree; now 263–267 MB RSS, ~248 MB PSS: under 300 MB. The full chromium runs '
+        'single-process too (~320 MB alone, the tree 413 MB): over 300 MB, so the shell is the '
+        'browser the crawl picks. The embedded engine still comes first (no browser at all: 95 '
+        'MB), and the browser is closed after 15 s without a challenge.'
+    ),
 ]
 
 
@@ -208,7 +210,6 @@ def section(scratch: Path, args):
         ("crawl process alone (VmHWM)", lambda r: f"{r.crawl_rss_mb:.0f} MB"),
         ("**whole tree: peak of summed RSS at one moment**", lambda r: f"**{r.tree_rss_mb:.0f} MB**"),
         ("at that moment, RSS (PSS): crawl process", lambda r: _role(r, "crawl")),
-        ("… Playwright's node driver", lambda r: _role(r, "driver")),
         ("… browser processes, summed", lambda r: _role(r, "browser")),
         ("whole tree: peak of summed PSS (shared pages split)", lambda r: f"{r.tree_pss_mb:.0f} MB"),
         ("whole tree: sum of every process's own peak", lambda r: f"{r.sum_of_peaks_mb:.0f} MB"),

@@ -1,17 +1,26 @@
 """Solve JavaScript cookie challenges (加速乐 521, 瑞数 412) in a real headless browser.
 
-Playwright's async API drives a Debian-packaged Chromium (never a downloaded browser): the
-headless shell (package ``chromium-headless-shell``) when it is installed, else the full
-``chromium`` (about twice its memory: docs/benchmarks.md), on the asyncio loop of Scrapy's
-reactor, so nothing blocks the reactor: the browser is a set of child processes, and the
-driver talks to it over pipes. It is the fallback for the challenges the embedded engine
-(``crawler/jsengine.py``) cannot run. One browser at a time, launched on
-the first challenge, closed when no challenge came for ``IDLE_SECONDS`` (it costs far more
-memory than the crawl itself) and by :meth:`BrowserSolver.close` at the end. Each solve
-runs in a fresh browser context (no cookies but those handed in), loads only documents and
-scripts, and stops as soon as a navigation is answered by something other than a challenge:
-the browser never reads, keeps or archives an ordinary page — Scrapy fetches it again over
-plain HTTP with the browser's cookies and User-Agent.
+A Debian-packaged Chromium (never a downloaded browser) — the headless shell (package
+``chromium-headless-shell``) when it is installed, else the full ``chromium`` — driven over
+its debugging pipe by the project's own small DevTools Protocol client (``crawler/cdp.py``)
+on the asyncio loop of Scrapy's reactor, so nothing blocks the reactor. It runs as one
+process (``--single-process``: about 170 MB RSS with the shell, docs/benchmarks.md) in a
+process group of its own, killed whole when it is closed (and it quits by itself if the crawl
+dies: its pipe closes). It is the fallback for the challenges the embedded engine
+(``crawler/jsengine.py``) cannot run.
+
+One browser at a time, launched on the first challenge (again when a solve asks for another
+proxy: the proxy is a launch flag), closed when no challenge came for ``IDLE_SECONDS`` and
+by :meth:`BrowserSolver.close` at the end. Every solve runs in the browser's one page, in its
+default context (a new context hangs under ``--single-process``), after every cookie and the
+URL's origin's storage were cleared, so it holds no cookies but those handed in; the cache
+and service workers are bypassed, images, media, fonts and style sheets are failed unsent,
+and the solve stops as soon as a main-frame navigation is answered by something other than a
+challenge, the page then blanked: the browser never keeps or archives an ordinary page —
+Scrapy fetches it again over plain HTTP with the browser's cookies and User-Agent. Every
+main-frame navigation answer (status, raw request and response headers) is handed back for
+the archive; a timeout, a browser that dies mid-solve or cannot start is
+:class:`ChallengeUnsolved` with the reason and the answers so far.
 
 Example::
 
@@ -28,11 +37,14 @@ import asyncio
 import contextlib
 import logging
 import os
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from archive.sites import BROWSER_USER_AGENT
+from crawler.cdp import CDPClosed, CDPConnection, CDPError, ChromiumProcess
 
 logger = logging.getLogger(__name__)
 
@@ -41,27 +53,31 @@ logger = logging.getLogger(__name__)
 HEADLESS_SHELL = Path("/usr/lib/chromium/chromium-headless-shell")
 CHROMIUM = Path("/usr/bin/chromium")
 BROWSERS = (HEADLESS_SHELL, CHROMIUM)
-# The flags that work here (DEVELOPERS.md); Playwright adds --headless and a fresh
-# --user-data-dir of its own, and a --disable-features list (never pass a second one: the last
-# wins). Memory savers, each measured (docs/benchmarks.md): no zygotes, GPU code in the
-# browser process, one renderer; the network service inside the browser process (one
-# process less: an --enable-features list, so it repeats Playwright's own two, since the
-# last list wins); V8 without its optimising compilers in the renderer (--lite-mode).
-PLAYWRIGHT_ENABLED_FEATURES = ("CDPScreenshotNewSurface", "SkipListAccountsWithoutGaiaCookies")
-CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-extensions", "--no-zygote", "--in-process-gpu",
-                 "--renderer-process-limit=1",
-                 "--enable-features=" + ",".join((*PLAYWRIGHT_ENABLED_FEATURES,
-                                                  "NetworkServiceInProcess2")),
-                 "--js-flags=--lite-mode")
-# Playwright's node driver: no JIT and a 1 MB young generation (~20 % of its memory).
-DRIVER_NODE_OPTIONS = "--jitless --max-semi-space-size=1"
-# The browser and its driver cost ~280 MB PSS (the full chromium ~450) while they run: close
-# them when no challenge came for this long.
+# The flags that work here (DEVELOPERS.md), and memory savers, each measured
+# (docs/benchmarks.md): one process for browser, renderer, GPU and network
+# (--single-process, which needs no zygote), V8 without its optimising compilers
+# (--lite-mode). Timers run at full speed in a page nobody looks at (a challenge script may
+# wait before it reloads).
+CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-extensions",
+                 "--no-zygote", "--in-process-gpu", "--single-process",
+                 "--js-flags=--lite-mode", "--no-startup-window", "--mute-audio",
+                 "--disable-breakpad", "--password-store=basic", "--no-default-browser-check",
+                 "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+                 "--disable-backgrounding-occluded-windows", "--ignore-certificate-errors",
+                 # the proxy, when there is one, carries loopback hosts too, as Scrapy's does
+                 "--proxy-bypass-list=<-loopback>")
+# The browser costs ~160 MB RSS (the full chromium ~330) while it runs: close it when no
+# challenge came for this long.
 IDLE_SECONDS = 15.0
 CHALLENGE_STATUSES = frozenset({412, 521})
-SKIPPED_RESOURCES = frozenset({"image", "media", "font", "stylesheet"})
+# Fetch's resource types that never matter to a challenge script: failed before they are sent.
+SKIPPED_RESOURCES = ("Image", "Media", "Font", "Stylesheet")
+# What a page may have left for its origin in the one context (cookies are cleared apart).
+STORAGE_TYPES = "local_storage,indexeddb,cache_storage,service_workers,file_systems"
+CLOSE_SECONDS = 5.0  # to blank the page after a solve; a browser that takes longer is killed
+RAW_HEADERS_SECONDS = 2.0  # to wait for an answer's raw headers once the solve is done
 
 
 @dataclass(frozen=True)
@@ -129,17 +145,29 @@ class BrowserSolver:
         self.user_agent = user_agent
         self.idle_seconds = idle_seconds
         self._idle_timer: asyncio.TimerHandle | None = None
-        self._uses = 0  # contexts opened: an idle timer closes only if none came after it
+        self._uses = 0  # solves begun: an idle timer closes only if none came after it
         self.launches = 0
         self.solves = 0
         self.browser: str | None = None  # "<binary name> <version>" of the last launch
-        self._playwright = None
-        self._browser = None
+        self._chromium: ChromiumProcess | None = None
+        self._tab: _Tab | None = None  # the running browser's one page
+        self._proxy: str | None = None  # the running browser's --proxy-server
+        self._profile: tempfile.TemporaryDirectory | None = None
         self._lock: asyncio.Lock | None = None
 
+    @property
+    def running(self) -> bool:
+        """Whether a browser is up (between a launch and its close)."""
+        return self._chromium is not None and not self._chromium.cdp.closed.done()
+
+    @property
+    def pid(self) -> int | None:
+        """The running browser's process id (its process group's too), None when none runs."""
+        return self._chromium.process.pid if self.running else None
+
     async def solve(self, url: str, cookies: list[BrowserCookie], proxy: str | None) -> Clearance:
-        """Load ``url`` in a fresh context holding ``cookies`` until it stops answering with a
-        challenge; return the context's cookies for that URL. Raises :class:`ChallengeUnsolved`."""
+        """Load ``url`` holding only ``cookies`` until it stops answering with a challenge;
+        return the browser's cookies for that URL. Raises :class:`ChallengeUnsolved`."""
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:  # one browser, one solve at a time
@@ -147,23 +175,14 @@ class BrowserSolver:
                 self._idle_timer.cancel()
             started = time.monotonic()
             try:
-                browser = await self._ensure_browser()
-                context = await browser.new_context(
-                    proxy={"server": proxy} if proxy else None, ignore_https_errors=True,
-                    user_agent=self.user_agent, service_workers="block")
+                chromium = await self._ensure_browser(proxy)
             except ChallengeUnsolved:
                 raise
             except Exception as exc:  # a browser that cannot start solves nothing: say why
                 raise ChallengeUnsolved(f"{type(exc).__name__}: {exc}") from exc
             try:
-                exchanges = await self._run(context, url, cookies)
-                got = await context.cookies([url])
-            except ChallengeUnsolved:
-                raise
-            except Exception as exc:  # any Playwright failure is an unsolved challenge
-                raise ChallengeUnsolved(f"{type(exc).__name__}: {exc}") from exc
+                exchanges, got = await self._run(chromium, url, cookies)
             finally:
-                await self._close_quietly(context)
                 self._uses += 1
                 uses = self._uses
                 self._idle_timer = asyncio.get_running_loop().call_later(
@@ -172,36 +191,57 @@ class BrowserSolver:
             return Clearance(url, tuple(_cookie(c) for c in got), self.user_agent,
                              len(exchanges) - 1, round(time.monotonic() - started, 3), exchanges)
 
-    async def _run(self, context, url: str, cookies: list[BrowserCookie]
-                   ) -> tuple[BrowserExchange, ...]:
-        if cookies:
-            await context.add_cookies([_playwright_cookie(c) for c in cookies])
-        await context.route("**/*", _skip_decoration)
-        page = await context.new_page()
-        passed = asyncio.get_running_loop().create_future()
-        captures: list[asyncio.Future] = []
-
-        def on_response(response) -> None:
-            if response.frame != page.main_frame or not response.request.is_navigation_request():
-                return
-            challenged = response.status in CHALLENGE_STATUSES
-            captures.append(asyncio.ensure_future(_capture(response)))
-            if not challenged and not passed.done():
-                passed.set_result(response.status)
-
-        page.on("response", on_response)
-        await page.goto(url, wait_until="commit", timeout=self.timeout * 1000)
+    async def _run(self, chromium: ChromiumProcess, url: str, cookies: list[BrowserCookie]
+                   ) -> tuple[tuple[BrowserExchange, ...], list[dict]]:
+        """One solve in the browser's page, blanked after it whatever happened."""
+        tab = self._tab
+        navigation = _Navigation(chromium.cdp, tab)
         try:
-            await asyncio.wait_for(asyncio.shield(passed), self.timeout)
-        except asyncio.TimeoutError:
-            exchanges = tuple(await asyncio.gather(*captures))
+            async with asyncio.timeout(self.timeout):
+                await tab.reset(url, cookies)
+                reply = await tab.navigate(url)
+                if reply.get("errorText") and not navigation.answers:
+                    raise ChallengeUnsolved(f"loading {url} failed: {reply['errorText']}")
+                await navigation.passed_or_closed()
+                got = await tab.call("Network.getCookies", {"urls": [url]})
+                exchanges = await navigation.exchanges(RAW_HEADERS_SECONDS)
+            return exchanges, got["cookies"]
+        except TimeoutError:
+            exchanges = await navigation.exchanges(0)
             raise ChallengeUnsolved(f"still challenged after {self.timeout:.0f} s (answers: "
                                     f"{[e.status for e in exchanges]})", exchanges) from None
-        return tuple(await asyncio.gather(*captures))
+        except CDPClosed:
+            why = await chromium.death()
+            await self._discard()
+            raise ChallengeUnsolved(f"the browser died during the solve ({why})",
+                                    await navigation.exchanges(0)) from None
+        except CDPError as exc:
+            raise ChallengeUnsolved(str(exc), await navigation.exchanges(0)) from exc
+        finally:
+            navigation.stop()
+            await self._blank()
 
-    async def _ensure_browser(self):
-        if self._browser is not None and self._browser.is_connected():
-            return self._browser
+    async def _blank(self) -> None:
+        """Stop the solve's page (a blank page has no timers left to set cookies); a browser
+        that cannot is killed, and the next solve launches another."""
+        if not self.running:
+            return
+        try:
+            await self._tab.navigate("about:blank", timeout=CLOSE_SECONDS)
+        except (CDPError, CDPClosed, TimeoutError) as exc:
+            logger.warning("blanking the browser's page failed (%s): closing the browser",
+                           exc or type(exc).__name__)
+            await self._discard()
+
+    async def _ensure_browser(self, proxy: str | None) -> ChromiumProcess:
+        running = self._chromium
+        if running is not None and not running.cdp.closed.done():
+            if self._proxy == proxy:
+                return running
+            logger.info("relaunching the browser for proxy %s (it ran with %s)", proxy, self._proxy)
+        await self._discard()
+        if proxy and "@" in urlsplit(proxy).netloc:
+            raise ChallengeUnsolved(f"the browser cannot use a proxy with credentials ({proxy!r})")
         executable = self.executable or find_browser()
         if executable is None:
             raise ChallengeUnsolved(f"no browser: neither {' nor '.join(map(str, BROWSERS))} is "
@@ -209,82 +249,185 @@ class BrowserSolver:
         if not executable.exists():
             raise ChallengeUnsolved(f"{executable} is absent (apt-get install "
                                     "chromium-headless-shell, or chromium)")
-        from playwright.async_api import async_playwright
-
-        if self._playwright is None:
-            with _node_options(DRIVER_NODE_OPTIONS):
-                self._playwright = await async_playwright().start()
-        self._browser = await self._playwright.chromium.launch(
-            executable_path=str(executable), args=list(CHROMIUM_ARGS), headless=True)
+        args = [*CHROMIUM_ARGS, f"--user-agent={self.user_agent}"]
+        if proxy:
+            args.append(f"--proxy-server={proxy}")
+        self._profile = tempfile.TemporaryDirectory(prefix="gkarchive-browser-")
+        for attempt in (1, 2):  # the full chromium once in a while dies as it starts
+            try:
+                self._chromium = await ChromiumProcess.launch(
+                    executable, args, Path(self._profile.name), timeout=self.timeout)
+                break
+            except CDPClosed as exc:
+                if attempt == 2:
+                    raise
+                logger.warning("%s: launching it again", exc)
+        try:
+            self._tab = await asyncio.wait_for(_Tab.open(self._chromium.cdp), self.timeout)
+        except BaseException:
+            await self._discard()
+            raise
+        self._proxy = proxy
         self.launches += 1
-        self.browser = f"{executable.name} {self._browser.version}"
+        self.browser = f"{executable.name} {self._chromium.version}"
         logger.info("launched %s (%s) for a JavaScript challenge (launch %d)", self.browser,
                     executable, self.launches)
-        return self._browser
+        return self._chromium
 
     async def _close_when_idle(self, uses: int) -> None:
         async with self._lock:
-            if uses != self._uses or self._browser is None:
+            if uses != self._uses or self._chromium is None:
                 return  # a solve came meanwhile (and set a new timer), or already closed
             logger.info("closing the browser: no challenge for %.0f s", self.idle_seconds)
-            await self.close()
+            await self._discard()
 
     async def close(self) -> None:
-        """Close the browser and the Playwright driver (a no-op if never launched)."""
+        """Close the browser (a no-op if none runs)."""
         if self._idle_timer is not None:
             self._idle_timer.cancel()
-        if self._browser is not None:
-            await self._close_quietly(self._browser)
-            self._browser = None
-        if self._playwright is not None:
-            await self._playwright.stop()
-            self._playwright = None
+        await self._discard()
 
-    @staticmethod
-    async def _close_quietly(closable) -> None:
-        try:
-            await closable.close()
-        except Exception as exc:  # a crashed browser cannot be closed twice; say so
-            logger.warning("closing %s failed: %s", type(closable).__name__, exc)
+    async def _discard(self) -> None:
+        """Close the browser, killing what is left of it, and remove its profile."""
+        chromium, self._chromium, self._tab = self._chromium, None, None
+        if chromium is not None:
+            await chromium.close()
+        if self._profile is not None:
+            self._profile.cleanup()
+            self._profile = None
 
 
-@contextlib.contextmanager
-def _node_options(options: str):
-    """``NODE_OPTIONS`` plus ``options`` while the Playwright driver starts (it copies the
-    environment then), the environment as it was afterwards."""
-    before = os.environ.get("NODE_OPTIONS")
-    os.environ["NODE_OPTIONS"] = f"{before} {options}" if before else options
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["NODE_OPTIONS"]
-        else:
-            os.environ["NODE_OPTIONS"] = before
+class _Tab:
+    """The browser's one page, reused by every solve: under ``--single-process``
+    ``Target.closeTarget`` answers success but the page lives on, timers and all (and a new
+    browser context hangs), so the page is blanked after each solve instead. Images, media,
+    fonts and style sheets are paused by ``Fetch`` and failed unsent."""
+
+    def __init__(self, cdp: CDPConnection, target: str, session: str, main_frame: str):
+        self.cdp, self.target, self.session, self.main_frame = cdp, target, session, main_frame
+        self._failing: set[asyncio.Future] = set()
+        cdp.listen(self._skip)
+
+    @classmethod
+    async def open(cls, cdp: CDPConnection) -> _Tab:
+        target = (await cdp.call("Target.createTarget", {"url": "about:blank"}))["targetId"]
+        session = (await cdp.call("Target.attachToTarget",
+                                  {"targetId": target, "flatten": True}))["sessionId"]
+        tree = await cdp.call("Page.getFrameTree", {}, session)
+        tab = cls(cdp, target, session, tree["frameTree"]["frame"]["id"])
+        await tab.call("Network.enable")
+        await tab.call("Network.setCacheDisabled", {"cacheDisabled": True})
+        await tab.call("Network.setBypassServiceWorker", {"bypass": True})
+        await tab.call("Fetch.enable", {"patterns": [
+            {"urlPattern": "*", "resourceType": kind, "requestStage": "Request"}
+            for kind in SKIPPED_RESOURCES]})
+        return tab
+
+    async def call(self, method: str, params: dict | None = None,
+                   timeout: float | None = None) -> dict:
+        return await self.cdp.call(method, params, self.session, timeout)
+
+    async def reset(self, url: str, cookies: list[BrowserCookie]) -> None:
+        """No cookies but ``cookies``, nothing stored for ``url``'s origin."""
+        await self.call("Network.clearBrowserCookies")
+        parts = urlsplit(url)
+        await self.call("Storage.clearDataForOrigin", {"origin": f"{parts.scheme}://{parts.netloc}",
+                                                       "storageTypes": STORAGE_TYPES})
+        if cookies:
+            await self.call("Network.setCookies", {"cookies": [_cdp_cookie(c) for c in cookies]})
+
+    async def navigate(self, url: str, timeout: float | None = None) -> dict:
+        return await self.call("Page.navigate", {"url": url}, timeout)
+
+    def _skip(self, method: str, params: dict, session: str | None) -> None:
+        if method != "Fetch.requestPaused" or session != self.session:
+            return  # only the skipped kinds are paused: fail them
+        failing = asyncio.ensure_future(self.call(
+            "Fetch.failRequest", {"requestId": params["requestId"], "errorReason": "BlockedByClient"}))
+        self._failing.add(failing)
+        failing.add_done_callback(self._failed)
+
+    def _failed(self, failing: asyncio.Future) -> None:
+        self._failing.discard(failing)
+        if not failing.cancelled() and failing.exception() is not None:
+            logger.debug("failing a skipped request: %s", failing.exception())
 
 
-async def _capture(response) -> BrowserExchange:
-    """The answer as the archive keeps it: status and headers. Not the body: a challenge page
-    reloads at once and the browser lets its body go (``Response.body`` then fails), and an
-    ordinary page is never kept."""
-    return BrowserExchange(response.url, response.status,
-                           _headers(await response.request.headers_array()),
-                           _headers(await response.headers_array()))
+class _Navigation:
+    """A solve's main-frame navigation answers, with their raw headers; ``passed`` once one
+    is not a challenge."""
+
+    def __init__(self, cdp: CDPConnection, tab: _Tab):
+        self.cdp, self.tab = cdp, tab
+        self.answers: list[tuple[str, dict]] = []  # (requestId, response) in order
+        self._raw: dict[tuple[str, str], list[dict]] = {}  # (event, requestId) -> extra infos
+        self._raw_arrived = asyncio.Event()
+        self._passed = asyncio.get_running_loop().create_future()
+        self.stop = cdp.listen(self._event)
+
+    async def passed_or_closed(self) -> None:
+        """Until a navigation answer is not a challenge (or the pipe closes: CDPClosed)."""
+        await asyncio.wait({self._passed, self.cdp.closed}, return_when=asyncio.FIRST_COMPLETED)
+        if not self._passed.done():
+            raise CDPClosed(self.cdp.closed.result())
+
+    def _event(self, method: str, params: dict, session: str | None) -> None:
+        if session != self.tab.session:
+            return
+        if method in ("Network.requestWillBeSentExtraInfo", "Network.responseReceivedExtraInfo"):
+            self._raw.setdefault((method, params["requestId"]), []).append(params)
+            self._raw_arrived.set()
+        elif params.get("type") != "Document" or params.get("frameId") != self.tab.main_frame:
+            return
+        elif method == "Network.requestWillBeSent" and "redirectResponse" in params:
+            self._answer(params["requestId"], params["redirectResponse"])
+        elif method == "Network.responseReceived":
+            self._answer(params["requestId"], params["response"])
+
+    def _answer(self, request_id: str, response: dict) -> None:
+        self.answers.append((request_id, response))
+        if response["status"] not in CHALLENGE_STATUSES and not self._passed.done():
+            self._passed.set_result(response["status"])
+
+    async def exchanges(self, wait: float) -> tuple[BrowserExchange, ...]:
+        """The answers as the archive keeps them, with the raw headers the network sent when
+        they came within ``wait`` seconds (else the headers the page saw)."""
+        deadline = asyncio.get_running_loop().time() + wait
+        while not self._raw_complete() and not self.cdp.closed.done():
+            self._raw_arrived.clear()
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._raw_arrived.wait(), left)
+        return tuple(self._exchange(i) for i in range(len(self.answers)))
+
+    def _raw_complete(self) -> bool:
+        return all(self._raw_of(i, kind) is not None for i in range(len(self.answers))
+                   for kind in ("Network.requestWillBeSentExtraInfo",
+                                "Network.responseReceivedExtraInfo"))
+
+    def _raw_of(self, index: int, event: str) -> dict | None:
+        """The ``event`` extra info of the ``index``-th answer: the n-th of its request (a
+        redirected request answers once per hop, under one requestId)."""
+        request_id = self.answers[index][0]
+        hop = sum(1 for rid, _ in self.answers[:index] if rid == request_id)
+        infos = self._raw.get((event, request_id), [])
+        return infos[hop] if hop < len(infos) else None
+
+    def _exchange(self, index: int) -> BrowserExchange:
+        response = self.answers[index][1]
+        sent = self._raw_of(index, "Network.requestWillBeSentExtraInfo")
+        got = self._raw_of(index, "Network.responseReceivedExtraInfo")
+        return BrowserExchange(
+            response["url"], response["status"],
+            _headers(sent["headers"] if sent else response.get("requestHeaders", {})),
+            _headers(got["headers"] if got else response.get("headers", {})))
 
 
-def _headers(pairs: list[dict]) -> dict[str, list[str]]:
-    headers: dict[str, list[str]] = {}
-    for pair in pairs:
-        headers.setdefault(pair["name"], []).append(pair["value"])
-    return headers
-
-
-async def _skip_decoration(route) -> None:
-    """Images, media, fonts and style sheets never matter to a challenge script."""
-    if route.request.resource_type in SKIPPED_RESOURCES:
-        await route.abort()
-    else:
-        await route.continue_()
+def _headers(headers: dict[str, str]) -> dict[str, list[str]]:
+    """CDP's headers (repeated ones joined by newlines) as the archive keeps them."""
+    return {name: value.split("\n") for name, value in headers.items()}
 
 
 def _cookie(c: dict) -> BrowserCookie:
@@ -294,7 +437,7 @@ def _cookie(c: dict) -> BrowserCookie:
                          bool(c.get("secure")), bool(c.get("httpOnly")))
 
 
-def _playwright_cookie(c: BrowserCookie) -> dict:
+def _cdp_cookie(c: BrowserCookie) -> dict:
     cookie = {"name": c.name, "value": c.value, "domain": c.domain, "path": c.path,
               "secure": c.secure, "httpOnly": c.http_only}
     if c.expires:

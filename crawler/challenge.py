@@ -11,7 +11,7 @@
    below; ``GKARCHIVE_JS_ENGINE = False`` skips this step): the cookies the scripts set go to
    the host's jar and the request is sent again, for up to ``MAX_ENGINE_ROUNDS`` rounds (jsl
    has two). A page the engine cannot run (a DOM it lacks, an external script, an error)
-   goes on to the browser. A few MB, where the browser costs ~360;
+   goes on to the browser. A few MB, where the browser costs ~170;
 3. **a real browser**, where the site allows it (``browser_challenge = true`` in its config,
    or ``gkarchive crawl --browser``): :class:`crawler.browser.BrowserSolver` loads the URL in
    a headless Chromium (Debian's headless shell, else its full browser) until the challenge
@@ -264,7 +264,7 @@ class ChallengeMiddleware:
             return f"browser: {MAX_SOLVES_PER_HOST} solves for {host} in this run already"
         if len(state.unsolved[host]) >= MAX_UNSOLVED_PER_HOST:  # don't spend 30 s per request
             return f"browser: gave up on {host} after {MAX_UNSOLVED_PER_HOST} failed solves"
-        try:  # Playwright's async API runs on the asyncio loop of Scrapy's asyncio reactor
+        try:  # the browser is driven on the asyncio loop of Scrapy's asyncio reactor
             asyncio.get_running_loop()
         except RuntimeError:
             return "browser: needs Scrapy's asyncio reactor (TWISTED_REACTOR)"

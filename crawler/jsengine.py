@@ -12,8 +12,8 @@ delay). The cookies the scripts set are the result. A page that needs what the s
 have — a real DOM, an external script, a script that throws or loops past the time limit —
 is :class:`EngineUnsolved`, and the browser (``crawler/browser.py``) is asked instead.
 
-It costs a few MB and milliseconds (docs/benchmarks.md), where the browser and its driver
-cost ~360 MB and a second. Each run is bounded: ``MEMORY_LIMIT`` bytes, ``TIME_LIMIT`` CPU
+It costs a few MB and milliseconds (docs/benchmarks.md), where the browser costs ~170 MB
+and a second. Each run is bounded: ``MEMORY_LIMIT`` bytes, ``TIME_LIMIT`` CPU
 seconds per script, and a context that is thrown away after it; it runs in a worker thread
 (no CPU-heavy work in the reactor thread; QuickJS releases the GIL while it runs), its
 context created and used in that thread only.

@@ -68,17 +68,15 @@ def test_fnv1a_is_the_scripts_hash():
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")
 def test_js_challenge_is_passed_by_a_browser_and_bound_to_its_user_agent():
-    from playwright.sync_api import sync_playwright
+    from tests.cdp_browser import Browser
 
-    with Portal(faults={"js_challenge"}) as p, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(proxy={"server": p.url}, ignore_https_errors=True,
-                                      user_agent=BROWSER_UA)
-        page = context.new_page()
-        page.goto(HUADU)
-        page.wait_for_function("document.title.indexOf('狮岭镇') >= 0", timeout=15000)
-        cookies = {c["name"]: c["value"] for c in context.cookies()}
-        browser.close()
+    with Portal(faults={"js_challenge"}) as p:
+        args = [*ARGS, f"--proxy-server={p.url}", "--ignore-certificate-errors",
+                f"--user-agent={BROWSER_UA}"]
+        with Browser(CHROMIUM, args) as page:
+            page._call("Page.navigate", {"url": HUADU})
+            page.wait_for("document.title.indexOf('狮岭镇') >= 0", timeout=15)
+            cookies = page.cookies()
         statuses = [r.status for r in p.requests if r.url == HUADU]
         assert statuses == [521, 521, 200]  # two rounds, then the page
         header = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
