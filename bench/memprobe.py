@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import json
+import sys
 import time
 import tracemalloc
 from collections import Counter
@@ -88,10 +89,29 @@ def queue_sizes(crawler) -> dict:
     }
 
 
+def footprint(obj, seen: set[int]) -> int:
+    """Bytes of ``obj`` and of what its sets, dicts, lists and tuples hold (each object once:
+    ``seen`` holds the ids already counted)."""
+    if id(obj) in seen:
+        return 0
+    seen.add(id(obj))
+    size = sys.getsizeof(obj)
+    if isinstance(obj, dict):
+        size += sum(footprint(k, seen) + footprint(v, seen) for k, v in obj.items())
+    elif isinstance(obj, (set, frozenset, list, tuple)):
+        size += sum(footprint(item, seen) for item in obj)
+    return size
+
+
 def state_sizes(spider) -> dict:
+    """What the spider keeps per site: the counts, and ``post_state_bytes``, the bytes of
+    its sets of post ids (``posts``, gkmlpt's ``list_ids``)."""
     states = getattr(spider, "state", {}) or {}
     sizes = Counter(sites=len(states))
+    seen: set[int] = set()
     for state in states.values():
+        sizes["post_state_bytes"] += footprint(getattr(state, "posts", ()), seen) + footprint(
+            getattr(state, "list_ids", {}), seen)
         sizes["posts"] += len(getattr(state, "posts", ()))
         sizes["listed"] += len(getattr(state, "listed", ()))
         sizes["list_ids"] += sum(len(ids) for ids in getattr(state, "list_ids", {}).values())
