@@ -200,9 +200,10 @@ def province_section(scratch: Path, args):
         "crawl starts (`Province.frozen`), so that its CPU is not taken from the crawler. "
         "Politeness as in production but scaled down by "
         f"{REAL_DELAY / delay:g}: {REAL_DELAY:g} s → {delay:g} s ± 10 % between requests to a "
-        "host, one at a time per host, AutoThrottle on; `--no-extract`. The last run is a "
+        "host, one at a time per host, AutoThrottle on; `--no-extract`. The third run is a "
         f"first crawl of a third of the sites at the real {REAL_DELAY:g} s (a whole province "
-        "at 2 s would take 20 minutes; it also shows memory against the number of sites).",
+        "at 2 s would take 20 minutes), the fourth a first crawl of twice the province at the "
+        "scaled delay: with the first, they show memory against the number of sites.",
         "",
         "Ideal = the busiest host's requests × the delay (no crawl of these sites can be "
         "shorter). Host span = a host's first to last fetch against its own requests × delay "
@@ -225,8 +226,9 @@ def province_section(scratch: Path, args):
         "626 on average). What grows with the sites is what the spider keeps to the run's end: "
         "every post id each site's lists showed (to mark removed posts), about 10 bytes an id "
         "(`crawler/postids.py`), the state of each site, and the requests queued at the start "
-        "(every site's entry and first list pages: about 3 a site, a few KB each); see "
-        "*Memory* below.",
+        "(every site's entry and first list pages: about 3 a site, a few KB each); and with the "
+        "hosts (here a fifth of the sites), the bodies in flight, one response per host at a "
+        "time. See *Memory* below.",
         "",
         "CPU: of the crawl process and of the portal process during the run; load: the "
         "machine's 1-minute load average at the end (2 cores, shared with the other work on the "
