@@ -315,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except BrokenPipeError:  # the reader stopped reading (`| head`): not an error of ours
+        return 128 + 13  # what a shell reports for a writer ended by SIGPIPE
     except Exception as exc:  # noqa: BLE001 — re-raised unless it is a reported error
         if not isinstance(exc, _reported_errors()):
             raise

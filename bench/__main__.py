@@ -1,4 +1,5 @@
-"""Run every benchmark and write ``docs/benchmarks.md`` (``make bench``).
+"""Run every benchmark and write ``docs/benchmarks.md`` (``make bench``); ``--only`` runs some
+and puts their sections and targets in place of theirs in the file, keeping the rest.
 
 Example::
 
@@ -15,7 +16,7 @@ import time
 from pathlib import Path
 
 from bench.machine import machine_lines
-from bench.report import SECTIONS, render
+from bench.report import SECTIONS, render, splice
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -42,7 +43,10 @@ def main(argv: list[str] | None = None) -> int:
             sections.append(SECTIONS[name](Path(scratch), args))
             print(f"bench: {name} done in {time.perf_counter() - section_start:.0f} s",
                   file=sys.stderr, flush=True)
-    text = render(sections, machine_lines(), time.perf_counter() - started)
+    if args.only and args.out.exists():  # the other sections' figures stay
+        text = splice(args.out.read_text(), sections)
+    else:
+        text = render(sections, machine_lines(), time.perf_counter() - started)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print(text)

@@ -9,6 +9,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -224,16 +225,77 @@ SECTIONS = {"crawl": crawl_section, "extract": extraction_section, "parse": pars
 
 
 def render(sections: list[Section], machine: list[str], seconds: float) -> str:
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = _now()
     lines = ["# Benchmarks", "",
              f"Written by `make bench` (`.venv/bin/python -m bench`) on {when}, one run, "
              f"{seconds / 60:.1f} minutes in all. Medians (p95 where it matters).", "",
              "## Machine", "", *[f"- {line}" for line in machine], "",
              "## Targets", "", "| target | measured | met |", "| --- | --- | --- |"]
     for section in sections:
-        for t in section.targets:
-            lines.append(f"| {t.what} | {t.measured} | {'met' if t.met else '**not met**'} |")
+        lines += _target_rows(section)
     for section in sections:
-        lines += ["", f"## {section.title}", "", f"Command: {section.command}", "",
-                  *section.body]
+        lines += ["", *_section_block(section)]
     return "\n".join(lines) + "\n"
+
+
+def splice(previous: str, sections: list[Section]) -> str:
+    """``previous`` (a written ``docs/benchmarks.md``) with the sections just run in place of
+    theirs (``python -m bench --only …``): each one's ``## title`` block, dated, and its rows
+    of the targets table. A row names its section in a fourth cell, which Markdown does not
+    show; the table lists the sections' rows in the order of the sections, then any row that
+    names none (written by hand), as it was. A section the file did not have goes at its end.
+    Everything else, hand-written notes included, is kept."""
+    fresh = {section.title: section for section in sections}
+    blocks = re.split(r"(?m)^(?=## )", previous)
+    titles = [_title(block) for block in blocks]
+    order = [t for t in titles if t not in (None, "Machine", "Targets")]
+    order += [t for t in fresh if t not in order]
+    out = []
+    for block, title in zip(blocks, titles):
+        if title == "Targets":
+            block = _splice_targets(block, order, fresh)
+        elif title in fresh:
+            block = "\n".join(_section_block(fresh[title], dated=True)) + "\n\n"
+        out.append(block)
+    text = "".join(out).rstrip("\n") + "\n"
+    for title in order:
+        if title not in titles:  # new to the file
+            text += "\n" + "\n".join(_section_block(fresh[title], dated=True)) + "\n"
+    return text
+
+
+def _title(block: str) -> str | None:
+    return block.splitlines()[0][3:].strip() if block.startswith("## ") else None
+
+
+def _splice_targets(block: str, order: list[str], fresh: dict[str, Section]) -> str:
+    lines = block.rstrip("\n").split("\n")
+    first = next(i for i, line in enumerate(lines) if line.startswith("| ---")) + 1
+    last = next((i for i in range(first, len(lines)) if not lines[i].startswith("|")),
+                len(lines))
+    rows, unnamed = {}, []
+    for line in lines[first:last]:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        marker = re.fullmatch(r"<!-- (.+) -->", cells[-1]) if len(cells) > 3 else None
+        if marker:
+            rows.setdefault(marker.group(1), []).append(line)
+        else:
+            unnamed.append(line)
+    for title, section in fresh.items():
+        rows[title] = _target_rows(section)
+    table = [row for title in order for row in rows.get(title, [])]
+    return "\n".join(lines[:first] + table + unnamed + lines[last:]) + "\n\n"
+
+
+def _target_rows(section: Section) -> list[str]:
+    return [f"| {t.what} | {t.measured} | {'met' if t.met else '**not met**'} | "
+            f"<!-- {section.title} --> |" for t in section.targets]
+
+
+def _section_block(section: Section, dated: bool = False) -> list[str]:
+    when = [f"Run alone (`--only`) on {_now()}; the machine as above.", ""] if dated else []
+    return [f"## {section.title}", "", f"Command: {section.command}", "", *when, *section.body]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

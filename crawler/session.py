@@ -30,8 +30,17 @@ _SHARED: dict[str, "ArchiveSession"] = {}  # one per in-process run, by GKARCHIV
 
 class ArchiveSession:
     def __init__(self, settings):
-        self.db_path = settings.get("GKARCHIVE_DB")
-        self.sites_file: SitesFile = load_sites(settings.get("GKARCHIVE_SITES_FILE"))
+        self._blank(settings.get("GKARCHIVE_DB"),
+                    load_sites(settings.get("GKARCHIVE_SITES_FILE")))
+        # `scrapy crawl` takes the run lock here; `gkarchive crawl` already holds it.
+        if not settings.getbool("GKARCHIVE_RUN_LOCKED"):
+            self._lock.enter_context(run_lock(Path(self.db_path)))
+
+    def _blank(self, db_path: str | None, sites_file: SitesFile) -> None:
+        """Every attribute the run's components read, as they are before the run opens (a
+        crawl worker's session, ``crawler.distributed.session``, starts from here too)."""
+        self.db_path = db_path
+        self.sites_file = sites_file
         self.writer: ArchiveWriter | None = None
         self.run_id: int | None = None
         self.selected: list[str] = []
@@ -47,10 +56,7 @@ class ArchiveSession:
         self._shapes: dict[str, tuple[int | None, int]] = {}  # site → (shells read, posts listed)
         self._full = True  # no spider of the run had a year filter: alarms are assessed
         self._browser_hosts: set[str] | None = None
-        # `scrapy crawl` takes the run lock here; `gkarchive crawl` already holds it.
         self._lock = ExitStack()
-        if not settings.getbool("GKARCHIVE_RUN_LOCKED"):
-            self._lock.enter_context(run_lock(Path(self.db_path)))
 
     @classmethod
     def of(cls, crawler) -> "ArchiveSession":
@@ -123,7 +129,7 @@ class ArchiveSession:
         if reason == "finished":
             for site, seen in spider.fully_listed_sites().items():
                 self.writer.mark_removed(site, seen, self.run_id)
-        self._shapes.update({site: (getattr(state, "shells", None), len(state.posts))
+        self._shapes.update({site: (_count(getattr(state, "shells", None)), len(state.posts))
                              for site, state in getattr(spider, "state", {}).items()})
         self._full = self._full and not getattr(spider, "years", None)
         if len(self._reasons) < self.expected:
@@ -148,3 +154,6 @@ class ArchiveSession:
     def record(self, exchange: Exchange) -> int:
         return self.writer.record_fetch(exchange)
 
+
+def _count(urls: set[str] | None) -> int | None:
+    return None if urls is None else len(urls)

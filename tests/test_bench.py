@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from hypothesis import given, settings, strategies as st
+
 from bench import archive_bench, bigportal, parse_bench
 from bench.bare_spider import fetched_urls
 from bench.crawl_bench import measured_run, scrapy_command, start_portal
 from bench.procwatch import ProcessWatch
-from bench.report import Section, Target, render
+from bench.report import Section, Target, render, splice
 from tests.portal import Portal
 
 
@@ -96,3 +99,48 @@ def test_province_bench_of_a_tiny_province(tmp_path: Path):
     assert run.sites == 4 and run.requests >= 4 * 6
     assert run.busiest_host_requests < run.requests and run.ideal_seconds > 0
     assert 0.8 < run.ratio < 3 and run.rss_mb > 0
+
+
+SECTION_TITLES = ("Crawl", "Extraction per format", "A simulated province", "Archive")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_a_section_run_alone_replaces_only_its_own_part_of_the_file(data):
+    """``python -m bench --only X`` over a written file (generated: sections with targets, a
+    hand-written row and a note under the table): X's block and rows are the fresh ones, at
+    X's place; every other line is kept as it was."""
+    titles = data.draw(st.lists(st.sampled_from(SECTION_TITLES), min_size=1, unique=True))
+    old = [Section(t, f"`old {t}`", [f"old body of {t}"],
+                   [Target(f"{t}: target {i}", f"{i} s", data.draw(st.booleans()))
+                    for i in range(data.draw(st.integers(0, 2)))]) for t in titles]
+    previous = render(old, ["CPU: x"], 60.0)
+    by_hand = "| a target by hand | 1 s | met |"
+    end = previous.index("\n\n## ", previous.index("## Targets"))  # under the table
+    previous = previous[:end] + f"\n{by_hand}\n\nA note by hand." + previous[end:]
+    rerun = data.draw(st.lists(st.sampled_from(SECTION_TITLES), min_size=1, unique=True))
+    fresh = [Section(t, f"`new {t}`", [f"new body of {t}"],
+                     [Target(f"{t}: target {i}", "fresh", True)
+                      for i in range(data.draw(st.integers(0, 2)))]) for t in rerun]
+    text = splice(previous, fresh)
+    head, table = text.split("## Targets")[0], text.split("## Targets")[1].split("\n## ")[0]
+    assert head == previous.split("## Targets")[0]  # the head and the machine
+    assert table.rstrip().endswith(f"{by_hand}\n\nA note by hand.")
+    order = [line[3:] for line in text.splitlines() if line.startswith("## ")]
+    assert order == ["Machine", "Targets", *titles,
+                     *[t for t in rerun if t not in titles]]  # each section once, in place
+    rows = [line for line in table.splitlines() if "<!--" in line]
+    expected = {s.title: [t.what for t in s.targets] for s in old}
+    expected.update({s.title: [t.what for t in s.targets] for s in fresh})
+    assert [r.split(" | ")[0][2:] for r in rows] == [w for t in order[2:] for w in expected[t]]
+    assert text.count("Run alone (`--only`) on ") == len(fresh)  # each fresh block dated
+    for s in fresh:
+        assert f"Command: `new {s.title}`" in text and f"new body of {s.title}" in text
+        assert f"old body of {s.title}" not in text
+        assert all(f"| {t.what} | fresh | met | <!-- {s.title} --> |" in rows
+                   for t in s.targets)
+    for s in old:
+        if s.title not in rerun:  # another section's block and rows as they were
+            assert f"old body of {s.title}" in text
+            assert all(any(r.startswith(f"| {t.what} | {t.measured} |") for r in rows)
+                       for t in s.targets)

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.test_report_support import CORPUS, REPO
 
 DOCUMENTS = REPO / "tests" / "fixtures" / "documents"
@@ -88,3 +90,22 @@ def test_help_and_extract_import_only_what_they_need() -> None:
     # an HTML page needs trafilatura, and only then is it loaded
     assert _loaded_after(["extract", str(DOCUMENTS / "dg-fenggang-2019.html"), "--json"]) == \
         ["trafilatura"]
+
+
+
+@pytest.mark.parametrize("size", ["long", "short"])
+def test_a_reader_that_stops_reading_ends_the_command_quietly(tmp_path: Path, size: str) -> None:
+    """``gkarchive extract … | head``: the pipe's reader is gone before anything is written (its
+    end is closed at once); the command stops with SIGPIPE's shell status, no traceback and no
+    error line, for a whole record as for a few words."""
+    if size == "long":
+        argv = [str(CORPUS / "002_ca953a3e6110b081.txt"), "--json"]
+    else:
+        (tmp_path / "note.txt").write_text("一句话", encoding="utf-8")
+        argv = [str(tmp_path / "note.txt"), "--text"]
+    process = subprocess.Popen([*GKARCHIVE, "extract", *argv], cwd=REPO, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=300) == 141
+    assert stderr == b""

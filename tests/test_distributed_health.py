@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
-from scrapy import Request
 from scrapy.settings import Settings
 
 from archive.distributed.redisconn import connect
@@ -119,7 +118,7 @@ def play(spider, event: tuple) -> None:
     elif kind == "floor":  # parse_list's floor, then its discovery callback ends
         state.site_list_floor = min(value, state.site_list_floor or value)
         if hasattr(spider, "session") and hasattr(spider.session, "conn"):
-            spider.discovered(slug, Request(f"http://x/{slug}/api/all/0"))
+            spider.discovered(slug)
 
 
 def archive_results(writer: ArchiveWriter, run_id: int, night: dict[str, SiteNight],

@@ -18,7 +18,8 @@ from crawler.distributed.spider import STATE_META, SiteStateMiddleware, worker_s
 from crawler.fetch import META_KEY, FetchMeta
 from crawler.spiders.gkmlpt import GkmlptSpider, ListCursor
 from crawler.spiders.sources import Candidate, FoundOn
-from tests.crawl_support import PORTAL_SITES
+from crawler.spiders.ucap import UcapSpider
+from tests.crawl_support import PORTAL_SITES, REPO
 from tests.redis_support import RedisServer
 
 
@@ -85,7 +86,7 @@ def test_the_worker_that_takes_the_deferred_knows_what_every_worker_listed(redis
     lists.flush_sightings()  # LeaseKeeper.tick, before it releases leases
     assert lists.session.conn.sismember(seen, "1001")
     lists.state[SITE].report_categories |= {6160}
-    lists.discovered(SITE, Request("https://www.huadu.gov.cn/gzhdcnz/gkmlpt/api/all/0"))
+    lists.discovered(SITE)  # the list page is done
     hits = [search_hit("1001", 2022), search_hit("1002", 2023)]
     assert search.defer(SITE, hits) == hits
     assert search.defer(SITE, [search_hit("1002", 2023)]) == []  # another term, same hit
@@ -124,3 +125,36 @@ def test_a_sites_discovery_ends_with_its_last_request_whichever_worker_runs_it(r
     assert frontier.finish(third[0], retry_tag, last)  # … run again (its worker died): again
     frontier.release([third[0]])
     assert frontier.pending() == (0, 0)
+
+
+@pytest.mark.parametrize("spidercls, site, sites_file", [
+    (GkmlptSpider, SITE, PORTAL_SITES),
+    (UcapSpider, "ganzhou-jkq-fenggang", REPO / "tests" / "ucap_portal" / "sites.toml")])
+def test_every_platforms_worker_counts_the_shells_it_reads(redis_url, spidercls, site,
+                                                            sites_file):
+    """``shell_read`` is the base's hook: a worker of any platform counts a shell in its state
+    and in Redis (a URL read twice, as after a worker's death, counts once there)."""
+    worker = worker_spider(spidercls)(site=site)
+    worker.sites = load_sites(sites_file).select([site], platform=spidercls.platform)
+    worker.configs = {s.slug: s for s in worker.sites}
+    worker.session = SimpleNamespace(conn=connect(redis_url), keys=RunKeys("gkarchive:run:1:t"),
+                                     known={})
+    for _ in range(2):
+        worker.shell_read(site, "https://shell.example/gkmlpt/index")
+    assert worker.state[site].shells == {"https://shell.example/gkmlpt/index"}
+    assert worker.session.conn.scard(worker.session.keys.of_site("shells", site)) == 1
+
+
+@pytest.mark.parametrize("spidercls, site", [(GkmlptSpider, SITE),
+                                             (UcapSpider, "ganzhou-jkq-fenggang")])
+def test_a_single_process_counts_the_shells_it_reads_as_a_worker_does(spidercls, site):
+    """The health's shell count is of distinct URLs in a single process too, so that both
+    modes write the same ``site_runs.shells``; a platform with shells starts with none read
+    (an alarm if it stays so), one without them has no count at all."""
+    spider = spidercls()
+    spider.state[site] = spider.site_state_class()  # as start() makes it
+    assert spider.state[site].shells == (set() if spidercls is GkmlptSpider else None)
+    for url in ("https://shell.example/gkmlpt/index", "https://shell.example/gkmlpt/index",
+                "https://shell.example/gkmlpt/index?x=1"):
+        spider.shell_read(site, url)
+    assert len(spider.state[site].shells) == 2

@@ -4,8 +4,6 @@ exact arithmetic. Hand-built rows, each case at the limit it tests."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
 from archive.report.checks import identities

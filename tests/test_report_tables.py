@@ -81,7 +81,7 @@ def test_t4_values_spread_over_lines_whose_labels_are_at_most_12_characters():
 def test_a_grid_missing_a_row_is_completed_from_the_text():
     cells, row = [], 0
     for line in T3_2019_ROWS.splitlines():
-        *label, values = line.rsplit(" ", 7)[0], line.split()[-7:]
+        values = line.split()[-7:]
         if len(values) < 7 or "重复申请" in line or not values[0].isdigit():
             continue
         cells.append(Cell(line.rsplit(" ", 7)[0], row, 0))

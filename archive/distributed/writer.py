@@ -165,9 +165,8 @@ def _seed(conn, keys: RunKeys, config: RunConfig, platform: str, slugs: list[str
           writer: ArchiveWriter, sites_path) -> None:
     """The platform spider's own start(): requests into its frontier, items (disabled sites)
     written; the sites' rows upserted as a local spider's session does."""
-    from crawler.distributed.frontier import fresh_tag
-
     spider = _platform_spider(conn, keys, config, platform, slugs)
+    spider.session.list_templates = writer.list_templates()  # UCAP: the template known to work
     spider.sites = load_sites(sites_path).select(spider.site_arg, platform=platform)
     spider.configs = {site.slug: site for site in spider.sites}
     writer.upsert_sites([site.to_dict() for site in spider.sites], config.run_id)
@@ -177,11 +176,9 @@ def _seed(conn, keys: RunKeys, config: RunConfig, platform: str, slugs: list[str
 
     async def seed() -> None:
         async for output in spider.seed():
-            if isinstance(output, Request):
-                tag = fresh_tag(output.meta)  # before the request is serialised
-                frontier.push(fingerprints.request_fingerprint(output),
-                              picklecompat.dumps(output.to_dict(spider=spider)),
-                              output.priority, output.dont_filter, tag, url=output.url)
+            if isinstance(output, Request):  # as the workers' scheduler queues it
+                frontier.push_request(fingerprints.request_fingerprint(output), output,
+                                      lambda r: picklecompat.dumps(r.to_dict(spider=spider)))
             else:
                 pipeline.process_item(output)
 
@@ -245,8 +242,8 @@ def _close_run(conn, writer: ArchiveWriter, config: RunConfig, keys: RunKeys, si
         for site, seen in sorted(fully_listed_sites(spider, conn, keys, slugs).items()):
             writer.mark_removed(site, seen, config.run_id)
         for site in slugs:  # the shape the health compares: shells read, posts listed
-            shells = conn.scard(keys.of_site("shells", site)) \
-                if hasattr(spider.state[site], "shells") else None
+            has_shells = spider.state[site].shells is not None  # the platform's fresh state
+            shells = conn.scard(keys.of_site("shells", site)) if has_shells else None
             shapes[site] = (shells, conn.scard(keys.seen_posts(site)))
     summary = summarize_run(writer.db, config.run_id, sites)
     summary["alarms"] = record_site_runs(writer.db, config.run_id, summary, shapes,

@@ -54,8 +54,8 @@ class CellValue:
 DASHES = {"/", "-", "—", "——", "–", "－", "―", "\\", "—-"}
 NONE_WORDS = {"无", "暂无"}
 UNIT_WORDS = ("万元", "元", "笔", "件", "个", "项", "条", "宗", "次", "份", "家", "人")
-NUMBER = re.compile(r"^(?P<sign>[+\-]?)(?P<digits>\d[\d,]*(?:\.\d+)?|\.\d+)(?P<unit>万元|元|笔|件|个|"
-                    r"项|条|宗|次|份|家|人)?$")
+NUMBER = re.compile(r"^(?P<sign>[+\-]?)(?P<digits>\d[\d,]*(?:\.\d+)?|\.\d+)"
+                    rf"(?P<unit>{'|'.join(UNIT_WORDS)})?$")  # 万元 before 元: the longest first
 MINUS_FORMS = str.maketrans({"−": "-", "﹣": "-", "‐": "-", "‑": "-"})
 
 

@@ -202,6 +202,13 @@ class Frontier:
             args.append(tag[1])
         return bool(self._push(keys=keys, args=args))
 
+    def push_request(self, fingerprint: str, request, encode) -> bool:
+        """Queue a Scrapy request (``push``), serialised by ``encode(request)`` once a tagged
+        request's meta has its fresh token (``fresh_tag``); True when queued."""
+        tag = fresh_tag(request.meta)  # before the request is serialised
+        return self.push(fingerprint, encode(request), request.priority, request.dont_filter,
+                         tag, url=request.url)
+
     def pop(self, worker: str, ttl_ms: int, run_prefix: str,
             claim_ms: int = HOST_CLAIM_MS) -> tuple[str, bytes] | None:
         """The next request of a host no request of the run holds or claims (``run_prefix``:

@@ -22,7 +22,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from crawler.items import ErrorItem
-from crawler.distributed.frontier import FRONTIER_TAG, LEASE_META, Frontier, RunKeys, fresh_tag
+from crawler.distributed.frontier import FRONTIER_TAG, LEASE_META, Frontier, RunKeys
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +41,8 @@ class LeasedScheduler(Scheduler):
         return scheduler
 
     def enqueue_request(self, request) -> bool:
-        fingerprint = self.df.request_fingerprint(request)
-        tag = fresh_tag(request.meta)  # before the request is serialised
-        queued = self.frontier.push(fingerprint, self.queue._encode_request(request),
-                                    request.priority, request.dont_filter, tag, url=request.url)
+        queued = self.frontier.push_request(self.df.request_fingerprint(request), request,
+                                            self.queue._encode_request)
         if not queued:
             self.df.log(request, self.spider)
         elif self.stats:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import pickle
 import tempfile
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,20 +71,11 @@ class RemoteSession(ArchiveSession):
         self._folder = tempfile.TemporaryDirectory(prefix="gkworker-")
         sites_path = Path(self._folder.name) / "sites.toml"
         sites_path.write_text(config.sites_toml, encoding="utf-8")
-        self.db_path = None
-        self.sites_file = load_sites(sites_path)
+        self._blank(None, load_sites(sites_path))
         self.writer = RemoteValidators(conn, self.keys)
         self.run_id = config.run_id
-        self.selected: list[str] = []
-        self.summary: dict = {}
         self.known = config.known
-        self.command, self.run_args, self.expected = config.command, None, 0
-        self._open, self._reasons = set(), []
-        # the rest of what ArchiveSession.__init__ sets, for the components that read it
-        self.list_templates: dict = {}
-        self.progress = None
-        self._shapes, self._full, self._browser_hosts = {}, True, None
-        self._lock = ExitStack()
+        self.command, self.expected = config.command, 0
 
     def install(self, crawler) -> None:
         """Be the session ``ArchiveSession.of(crawler)`` returns to every component."""

@@ -43,6 +43,7 @@ class WorkerSpiderMixin:
         super().__init__(*args, **kwargs)
         self.state = defaultdict(self.site_state_class)
         self._sightings: defaultdict[str, list[str]] = defaultdict(list)  # not yet in Redis
+        self._listed_in_redis: set[str] = set()  # sites this spider put in listed_sites
 
     async def start(self):
         return
@@ -67,9 +68,12 @@ class WorkerSpiderMixin:
             setattr(state, name, mine | value if isinstance(mine, set) else value)
 
     def claim_list(self, site: str, key) -> bool:
+        """As the base; the site goes to the run's listed sites once per spider, not one
+        round trip per list page."""
         claimed = super().claim_list(site, key)
-        if claimed:
+        if claimed and site not in self._listed_in_redis:
             self.session.conn.sadd(self.session.keys.listed_sites, site)
+            self._listed_in_redis.add(site)
         return claimed
 
     def first_sighting(self, site: str, post_id: str) -> bool:
@@ -92,8 +96,9 @@ class WorkerSpiderMixin:
         self._sightings.clear()
 
     def shell_read(self, site: str, url: str) -> None:
-        """The shells read go to Redis too (a set of URLs: a request run again after a
-        worker's death counts once), for the writer's ``site_runs`` row."""
+        """The shells read (any platform's: the base's hook) go to Redis too (a set of URLs:
+        a request run again after a worker's death counts once), for the writer's
+        ``site_runs`` row."""
         super().shell_read(site, url)
         self.session.conn.sadd(self.session.keys.of_site("shells", site), url)
 
@@ -134,10 +139,10 @@ class SharedDiscoveryMixin:
                                       site)
         return request
 
-    def discovered(self, site: str, request) -> None:
+    def discovered(self, site: str) -> None:
         """The state this worker carries goes to Redis before the request's token leaves
         the pending set, for the worker that takes the deferred."""
-        super().discovered(site, request)
+        super().discovered(site)
         keys, state = self.session.keys, self.state[site]
         if not hasattr(self, "_lowest_script"):
             self._lowest_script = self.session.conn.register_script(_LOWEST)
@@ -154,7 +159,7 @@ class SharedDiscoveryMixin:
                                         args=[name, getattr(state, name)], client=pipe)
             pipe.execute()
 
-    def discovery_over(self, site: str, request) -> bool:
+    def discovery_over(self, site: str) -> bool:
         return False  # decided when the request is done (LeaseKeeper), not in its callback
 
     def last_discovery_key(self, site: str) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from crawler.platforms import PlatformError
 
@@ -55,10 +55,6 @@ def search_url(jsonp_url: str, text: str, page: int, page_size: int = PAGE_SIZE)
     """One title search of ``text`` (pages are 1-based)."""
     return (f"{jsonp_url}?page={page}&pagesize={page_size}&text={quote(text)}"
             f"&position=title&callback={CALLBACK}")
-
-
-def search_host(jsonp_url: str) -> str:
-    return (urlsplit(jsonp_url).hostname or "").lower()
 
 
 def _hit(raw: dict) -> SearchHit | None:

@@ -35,6 +35,10 @@ class SiteState:
     # end): a compact set, about 10 bytes an id (crawler/postids.py).
     posts: PostIds = field(default_factory=PostIds)
     list_failures: int = 0
+    # URLs of the shells read (:meth:`PlatformSpider.shell_read`; ``site_runs.shells`` counts
+    # them); None: the platform serves none. A platform with shells starts it empty, so that
+    # none read (a redesign) is an alarm.
+    shells: set[str] | None = None
 
 
 class PlatformSpider(scrapy.Spider):
@@ -62,7 +66,9 @@ class PlatformSpider(scrapy.Spider):
        The base turns it into a :class:`ReportPostItem` and requests its attachments.
     7. Optional: ``site_state_class`` for per-site state the platform needs (a
        :class:`SiteState` subclass); ``report_year_title(listed, page)``;
-       ``attachment_timeout`` when the platform's file servers are slow.
+       ``attachment_timeout`` when the platform's file servers are slow; a platform whose
+       sites serve a shell calls :meth:`shell_read` for each one read (its state's
+       ``shells`` starts as an empty set), so that a site whose shells stop being read raises an alarm.
     8. Add the platform's simulated portal (``tests/<platform>_portal/``, on the proxy and
        TLS code of ``tests/portal/server.py``) and crawl tests under each of its switches;
        the contract tests (``tests/test_spiders.py``, ``tests/test_platform_examples.py``)
@@ -155,6 +161,15 @@ class PlatformSpider(scrapy.Spider):
 
     def list_failed(self, site: str) -> None:
         self.state[site].list_failures += 1
+
+    def shell_read(self, site: str, url: str) -> None:
+        """A shell of the site was read (a page whose configuration the walk starts from:
+        gkmlpt's ``window._CONFIG``), at ``url``: the health's shape count (``site_runs``), of
+        distinct URLs, as a distributed run counts them (a request run again counts once)."""
+        state = self.state[site]
+        if state.shells is None:
+            state.shells = set()
+        state.shells.add(url)
 
     def first_sighting(self, site: str, post_id: str) -> bool:
         """True the first time a post id shows up in any list of the site in this run."""

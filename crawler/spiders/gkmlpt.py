@@ -44,7 +44,7 @@ class GkmlptSiteState(SiteState):
     base: str | None = None  # {P}/gkmlpt/ of the site, from its shell
     site_list_floor: int | None = None  # the smallest post id api/all/0 showed
     discovery: DiscoveryState = field(default_factory=DiscoveryState)
-    shells: int = 0  # shells whose window._CONFIG was read (0 after a redesign: an alarm)
+    shells: set[str] = field(default_factory=set)  # shells whose window._CONFIG was read
     list_ids: dict[int, PostIds] = field(default_factory=dict)  # classify → ids it listed
 
 
@@ -91,10 +91,6 @@ class GkmlptSpider(ReportSourcesMixin, PlatformSpider):
         yield self.discover(site, self.request(
             site, urldefrag(link)[0], self.parse_shell, "shell", response,
             cb_kwargs={"entry_category": gkmlpt.fragment_category(link)}))
-
-    def shell_read(self, site: str, url: str) -> None:
-        """A shell's ``window._CONFIG`` was read (the health's shape count)."""
-        self.state[site].shells += 1
 
     @discovery
     def parse_shell(self, response, entry_category: int | None):
@@ -217,8 +213,8 @@ class GkmlptSpider(ReportSourcesMixin, PlatformSpider):
         if fetch.kind in DISCOVERY_KINDS and fetch.site in self.state:
             if fetch.kind != "list":  # the base counts those
                 self.list_failed(fetch.site)
-            self.discovered(fetch.site, failure.request)
-            yield from self.take_deferred(fetch.site, failure.request)
+            self.discovered(fetch.site)
+            yield from self.take_deferred(fetch.site)
 
     def read_detail(self, response, listed: ListedPost) -> PostPage:
         detail = gkmlpt.parse_detail_page(response.text)

@@ -86,8 +86,8 @@ def discovery(callback):
             results = [ErrorItem(site, response.url, "spider_error",
                                  f"{type(exc).__name__}: {exc}", fetch.fetch_id)]
         yield from results
-        self.discovered(site, response.request)
-        yield from self.take_deferred(site, response.request)
+        self.discovered(site)
+        yield from self.take_deferred(site)
 
     return wrapped
 
@@ -107,7 +107,7 @@ class ReportSourcesMixin:
         self.state[site].discovery.pending += 1
         return request.replace(dont_filter=True)
 
-    def discovered(self, site: str, request) -> None:
+    def discovered(self, site: str) -> None:
         """A discovery request of ``site`` is done (answered, or failed)."""
         self.state[site].discovery.pending -= 1
 
@@ -126,10 +126,10 @@ class ReportSourcesMixin:
         deferred += new
         return new
 
-    def discovery_over(self, site: str, request) -> bool:
-        """True once, when the last discovery request of ``site`` is done (``request``: the
-        one just done, or None). Crawl workers decide it when the engine is done with the
-        request (``crawler.distributed``), not here."""
+    def discovery_over(self, site: str) -> bool:
+        """True once, when the last discovery request of ``site`` is done. Crawl workers
+        decide it when the engine is done with the request (``crawler.distributed``), not
+        here."""
         state = self.state[site]
         if state.discovery.pending > 0 or state.discovery.flushed:
             return False
@@ -206,9 +206,9 @@ class ReportSourcesMixin:
 
     # -- taking the deferred candidates --------------------------------------------------------
 
-    def take_deferred(self, site: str, request=None):
+    def take_deferred(self, site: str):
         """Once the site's discovery is over: every candidate no list showed, search first."""
-        if self.discovery_over(site, request):
+        if self.discovery_over(site):
             yield from self.take_candidates(site)
 
     def take_candidates(self, site: str):
@@ -298,9 +298,12 @@ class ReportSourcesMixin:
     def sole_reader(self, site: str, candidate: Candidate) -> str | None:
         """A report naming no body anywhere is the site's when no other configured site reads
         its column; else it is unassigned."""
-        readers = [s.slug for s in self.session.sites_file.sites.values()
-                   if any(nfcms.column_root(u) == candidate.column_url for u in s.entry_urls)]
-        return site if readers == [site] else None
+        if not hasattr(self, "_column_readers"):  # once per run: every site's columns
+            self._column_readers: dict[str, set[str]] = {}
+            for s in self.session.sites_file.sites.values():
+                for u in s.entry_urls:
+                    self._column_readers.setdefault(nfcms.column_root(u), set()).add(s.slug)
+        return site if self._column_readers.get(candidate.column_url) == {site} else None
 
     def site_link(self, site: str, url: str, page_url: str) -> str:
         return canonical_link(url, page_url, set(self.configs[site].allowed_hosts))
