@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 from enum import Enum
 from urllib.parse import urlsplit
@@ -57,7 +58,11 @@ class FetchMeta:
     outcome: Outcome | None = None
     error: str | None = None
     wire_headers: dict | None = None  # response headers as sent, before decompression
-    recorded_response: object = None  # the response already recorded (never twice)
+    # The response already recorded (never twice), by a weak reference: a response refers to
+    # its request, whose meta holds this, so a strong one made every response a reference
+    # cycle that only the cyclic garbage collector frees, bodies and all, hundreds of them
+    # at a time (docs/benchmarks.md, "A simulated province": the crawl's peak memory).
+    recorded_response: weakref.ref | None = None
 
     @classmethod
     def of(cls, request) -> "FetchMeta":
@@ -67,6 +72,17 @@ class FetchMeta:
             kind = "robots" if urlsplit(request.url).path == "/robots.txt" else "other"
             fetch = request.meta[META_KEY] = cls(site=None, kind=kind)
         return fetch
+
+    def recorded(self, response) -> bool:
+        """True when ``response`` is the one already recorded for this request."""
+        return self.recorded_response is not None and self.recorded_response() is response
+
+    def mark_recorded(self, response) -> None:
+        self.recorded_response = weakref.ref(response)
+
+    def __getstate__(self) -> dict:
+        """Pickled (a request queued in Redis) without the weak reference."""
+        return {**self.__dict__, "recorded_response": None}
 
     def fail(self, outcome: Outcome, error: str) -> None:
         self.outcome, self.error = outcome, error

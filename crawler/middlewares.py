@@ -175,13 +175,13 @@ class FetchRecorderMiddleware:
 
     def process_response(self, request: Request, response: Response):
         fetch = FetchMeta.of(request)
-        if fetch.recorded_response is response:
+        if fetch.recorded(response):
             return response
         fetch.outcome, fetch.error = response_outcome(response)
         exchange = self._exchange(request, fetch, response)
         fetch.fetch_id = self.session.record(exchange)
         fetch.sha256 = exchange.sha256
-        fetch.recorded_response = response
+        fetch.mark_recorded(response)
         return response
 
     def process_exception(self, request: Request, exception: Exception):

@@ -19,6 +19,7 @@ from archive.extract.detect import served_page_instead
 from crawler.fetch import META_KEY, FetchMeta, Outcome
 from crawler.items import AttachmentItem, ErrorItem, ReportPostItem, SeenPostItem
 from crawler.platforms import AttachmentRef, ListedPost, PlatformError, PostPage, html_text
+from crawler.postids import PostIds
 from crawler.selection import (CHINA_TZ, is_annual_report_title, parse_year_range, report_year,
                                year_from_title)
 from crawler.session import ArchiveSession
@@ -30,7 +31,9 @@ class SiteState:
     """What the spider has seen of one site in this run."""
 
     listed: set = field(default_factory=set)  # keys of the list pages requested
-    posts: set[str] = field(default_factory=set)  # every post id seen in a list
+    # Every post id seen in a list, kept for the whole run (removed posts are marked at its
+    # end): a compact set, about 10 bytes an id (crawler/postids.py).
+    posts: PostIds = field(default_factory=PostIds)
     list_failures: int = 0
     # URLs of the shells read (:meth:`PlatformSpider.shell_read`; ``site_runs.shells`` counts
     # them); None: the platform serves none. A platform with shells starts it empty, so that

@@ -21,6 +21,7 @@ from crawler.fetch import FetchMeta
 from crawler.items import ErrorItem
 from crawler.platforms import ListedPost, PlatformError, PostPage, merge_attachments
 from crawler.platforms import gkmlpt, nfcms
+from crawler.postids import PostIds
 from crawler.spiders.base import (MAX_CHAIN_BONUS, PRIORITY_BY_KIND, PlatformSpider, SiteState,
                                   fetch_of)
 from crawler.spiders.sources import DISCOVERY_KINDS, DiscoveryState, ReportSourcesMixin, discovery
@@ -44,7 +45,7 @@ class GkmlptSiteState(SiteState):
     site_list_floor: int | None = None  # the smallest post id api/all/0 showed
     discovery: DiscoveryState = field(default_factory=DiscoveryState)
     shells: set[str] = field(default_factory=set)  # shells whose window._CONFIG was read
-    list_ids: dict[int, set[str]] = field(default_factory=dict)  # classify → ids it listed
+    list_ids: dict[int, PostIds] = field(default_factory=dict)  # classify → ids it listed
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,9 @@ class GkmlptSpider(ReportSourcesMixin, PlatformSpider):
             return
         new_posts = 0  # ids new to this list (another list may have shown them first)
         state = self.state[site]
-        in_this_list = state.list_ids.setdefault(cursor.classify, set())
+        in_this_list = state.list_ids.get(cursor.classify)
+        if in_this_list is None:
+            in_this_list = state.list_ids[cursor.classify] = PostIds()
         for article in listing.articles:
             post_id = str(article["id"])
             if post_id in in_this_list:
