@@ -10,7 +10,7 @@ dies: its pipe closes). It is the fallback for the challenges the embedded engin
 (``crawler/jsengine.py``) cannot run.
 
 One browser at a time, launched on the first challenge (again when a solve asks for another
-proxy: the proxy is a launch flag), closed when no challenge came for ``IDLE_SECONDS`` and
+proxy: the proxy is a launch flag, its URL's credentials answer the proxy's 407), closed when no challenge came for ``IDLE_SECONDS`` and
 by :meth:`BrowserSolver.close` at the end. Every solve runs in the browser's one page, in its
 default context (a new context hangs under ``--single-process``), after every cookie and the
 URL's origin's storage were cleared, so it holds no cookies but those handed in; the cache
@@ -41,7 +41,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from archive.sites import BROWSER_USER_AGENT
 from crawler.cdp import CDPClosed, CDPConnection, CDPError, ChromiumProcess
@@ -240,8 +240,7 @@ class BrowserSolver:
                 return running
             logger.info("relaunching the browser for proxy %s (it ran with %s)", proxy, self._proxy)
         await self._discard()
-        if proxy and "@" in urlsplit(proxy).netloc:
-            raise ChallengeUnsolved(f"the browser cannot use a proxy with credentials ({proxy!r})")
+        server, credentials = _proxy_parts(proxy)
         executable = self.executable or find_browser()
         if executable is None:
             raise ChallengeUnsolved(f"no browser: neither {' nor '.join(map(str, BROWSERS))} is "
@@ -250,8 +249,8 @@ class BrowserSolver:
             raise ChallengeUnsolved(f"{executable} is absent (apt-get install "
                                     "chromium-headless-shell, or chromium)")
         args = [*CHROMIUM_ARGS, f"--user-agent={self.user_agent}"]
-        if proxy:
-            args.append(f"--proxy-server={proxy}")
+        if server:
+            args.append(f"--proxy-server={server}")
         self._profile = tempfile.TemporaryDirectory(prefix="gkarchive-browser-")
         for attempt in (1, 2):  # the full chromium once in a while dies as it starts
             try:
@@ -263,7 +262,8 @@ class BrowserSolver:
                     raise
                 logger.warning("%s: launching it again", exc)
         try:
-            self._tab = await asyncio.wait_for(_Tab.open(self._chromium.cdp), self.timeout)
+            self._tab = await asyncio.wait_for(_Tab.open(self._chromium.cdp, credentials),
+                                               self.timeout)
         except BaseException:
             await self._discard()
             raise
@@ -303,24 +303,31 @@ class _Tab:
     browser context hangs), so the page is blanked after each solve instead. Images, media,
     fonts and style sheets are paused by ``Fetch`` and failed unsent."""
 
-    def __init__(self, cdp: CDPConnection, target: str, session: str, main_frame: str):
+    def __init__(self, cdp: CDPConnection, target: str, session: str, main_frame: str,
+                 credentials: tuple[str, str] | None = None):
         self.cdp, self.target, self.session, self.main_frame = cdp, target, session, main_frame
+        self.credentials = credentials
+        self._answered: set[str] = set()  # requests whose proxy was given the credentials
         self._failing: set[asyncio.Future] = set()
         cdp.listen(self._skip)
 
     @classmethod
-    async def open(cls, cdp: CDPConnection) -> _Tab:
+    async def open(cls, cdp: CDPConnection, credentials: tuple[str, str] | None = None) -> _Tab:
         target = (await cdp.call("Target.createTarget", {"url": "about:blank"}))["targetId"]
         session = (await cdp.call("Target.attachToTarget",
                                   {"targetId": target, "flatten": True}))["sessionId"]
         tree = await cdp.call("Page.getFrameTree", {}, session)
-        tab = cls(cdp, target, session, tree["frameTree"]["frame"]["id"])
+        tab = cls(cdp, target, session, tree["frameTree"]["frame"]["id"], credentials)
         await tab.call("Network.enable")
         await tab.call("Network.setCacheDisabled", {"cacheDisabled": True})
         await tab.call("Network.setBypassServiceWorker", {"bypass": True})
-        await tab.call("Fetch.enable", {"patterns": [
-            {"urlPattern": "*", "resourceType": kind, "requestStage": "Request"}
-            for kind in SKIPPED_RESOURCES]})
+        if credentials:  # every request paused, so that the proxy's 407 reaches us too
+            await tab.call("Fetch.enable", {"handleAuthRequests": True, "patterns": [
+                {"urlPattern": "*", "requestStage": "Request"}]})
+        else:
+            await tab.call("Fetch.enable", {"patterns": [
+                {"urlPattern": "*", "resourceType": kind, "requestStage": "Request"}
+                for kind in SKIPPED_RESOURCES]})
         return tab
 
     async def call(self, method: str, params: dict | None = None,
@@ -340,10 +347,30 @@ class _Tab:
         return await self.call("Page.navigate", {"url": url}, timeout)
 
     def _skip(self, method: str, params: dict, session: str | None) -> None:
-        if method != "Fetch.requestPaused" or session != self.session:
-            return  # only the skipped kinds are paused: fail them
-        failing = asyncio.ensure_future(self.call(
-            "Fetch.failRequest", {"requestId": params["requestId"], "errorReason": "BlockedByClient"}))
+        """Fail the skipped kinds unsent (only they are paused, unless the proxy wants
+        credentials: then the others go on), and give the proxy its credentials, once a
+        request (refused again, the request gets the proxy's 407)."""
+        if session != self.session:
+            return
+        request = params.get("requestId")
+        if method == "Fetch.requestPaused" and params.get("resourceType") in SKIPPED_RESOURCES:
+            call = ("Fetch.failRequest", {"requestId": request, "errorReason": "BlockedByClient"})
+        elif method == "Fetch.requestPaused":
+            call = ("Fetch.continueRequest", {"requestId": request})
+        elif method == "Fetch.authRequired":
+            proxy = params["authChallenge"].get("source") == "Proxy"
+            if proxy and self.credentials and request not in self._answered:
+                self._answered.add(request)
+                user, password = self.credentials
+                answer = {"response": "ProvideCredentials", "username": user,
+                          "password": password}
+            else:
+                answer = {"response": "CancelAuth"}
+            call = ("Fetch.continueWithAuth", {"requestId": request,
+                                               "authChallengeResponse": answer})
+        else:
+            return
+        failing = asyncio.ensure_future(self.call(*call))
         self._failing.add(failing)
         failing.add_done_callback(self._failed)
 
@@ -370,6 +397,7 @@ class _Navigation:
         await asyncio.wait({self._passed, self.cdp.closed}, return_when=asyncio.FIRST_COMPLETED)
         if not self._passed.done():
             raise CDPClosed(self.cdp.closed.result())
+        self._passed.result()  # raises when the proxy refused the browser
 
     def _event(self, method: str, params: dict, session: str | None) -> None:
         if session != self.tab.session:
@@ -386,6 +414,10 @@ class _Navigation:
 
     def _answer(self, request_id: str, response: dict) -> None:
         self.answers.append((request_id, response))
+        if response["status"] == 407 and not self._passed.done():  # not the site's answer
+            self._passed.set_exception(ChallengeUnsolved(
+                "the proxy refused the browser (407: its credentials are wrong or missing)"))
+            return
         if response["status"] not in CHALLENGE_STATUSES and not self._passed.done():
             self._passed.set_result(response["status"])
 
@@ -443,3 +475,17 @@ def _cdp_cookie(c: BrowserCookie) -> dict:
     if c.expires:
         cookie["expires"] = c.expires
     return cookie
+
+
+def _proxy_parts(proxy: str | None) -> tuple[str | None, tuple[str, str] | None]:
+    """The proxy as ``--proxy-server`` takes it (no user info: Chromium drops it) and its
+    credentials, given to the proxy when it asks (``Fetch.authRequired``)."""
+    if not proxy:
+        return None, None
+    parts = urlsplit(proxy)
+    if parts.username is None:
+        return proxy, None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    host += f":{parts.port}" if parts.port else ""
+    return (urlunsplit(parts._replace(netloc=host)),
+            (unquote(parts.username), unquote(parts.password or "")))

@@ -159,13 +159,18 @@ class Pages:
     a 200 page whose script sets ``late=1`` and fetches ``/after`` 300 ms later (a solve that
     stops at once never gets the cookie, and a page stopped after its solve never fetches).
     The 521 page also holds a frame answered 200 (``/frame``): not the main frame, not a pass.
-    ``/stall``: a 521 page that goes on to ``/hang``, never answered."""
+    ``/stall``: a 521 page that goes on to ``/hang``, never answered. With ``auth`` (user,
+    password) it is a proxy that wants Basic credentials: a request without them is answered
+    407 (and logged in ``refused``)."""
 
-    def __init__(self):
+    def __init__(self, auth: tuple[str, str] | None = None):
+        import base64
         import http.server
         import threading
 
         log = self.log = []
+        refused = self.refused = []
+        wanted = "Basic " + base64.b64encode(":".join(auth).encode()).decode() if auth else None
         self.release = threading.Event()
         release = self.release
 
@@ -173,6 +178,10 @@ class Pages:
             def do_GET(self):
                 path = urlsplit(self.path).path
                 cookie = self.headers.get("Cookie", "")
+                if wanted and self.headers.get("Proxy-Authorization") != wanted:
+                    refused.append(path)
+                    return self._send(407, "text/html", "credentials", [
+                        ("Proxy-Authenticate", 'Basic realm="proxy"')])
                 log.append((path, cookie))
                 if path == "/stall":  # a challenge whose next round never comes
                     self._send(521, "text/html", '<script>location.href = "/hang"</script>')
@@ -352,3 +361,23 @@ def test_an_unreachable_proxy_is_unsolved_with_the_network_error():
     with pytest.raises(ChallengeUnsolved, match=r"loading http://pages.example.gov.cn/gate "
                                                 r"failed: net::ERR_PROXY_CONNECTION_FAILED"):
         asyncio.run(run())
+
+
+def test_a_proxy_that_wants_credentials_gets_them_from_its_url():
+    """``--proxy http://user:pass@host:port``: Chromium's ``--proxy-server`` takes no user info,
+    so the browser answers the proxy's 407 with the URL's credentials (percent-decoded); wrong
+    ones are an unsolved challenge that says so, not a pass."""
+    async def run(proxy: str):
+        solver = BrowserSolver(timeout=20)
+        try:
+            return await solver.solve(GATE, [], proxy)
+        finally:
+            await solver.close()
+
+    with Pages(auth=("crawler", "p@ss word")) as pages:
+        host = pages.url.removeprefix("http://")
+        clearance = asyncio.run(run(f"http://crawler:p%40ss%20word@{host}"))
+        assert {c.name: c.value for c in clearance.cookies}["pass"] == "1"
+        assert {"/gate", "/ok.js"} <= set(pages.paths()) and pages.refused
+        with pytest.raises(ChallengeUnsolved, match="407"):
+            asyncio.run(run(f"http://crawler:wrong@{host}"))
