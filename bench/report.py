@@ -242,8 +242,9 @@ def splice(previous: str, sections: list[Section]) -> str:
     """``previous`` (a written ``docs/benchmarks.md``) with the sections just run in place of
     theirs (``python -m bench --only …``): each one's ``## title`` block, dated, and its rows
     of the targets table. A row names its section in a fourth cell, which Markdown does not
-    show; the table lists the sections' rows in the order of the sections, then any row that
-    names none (written by hand), as it was. A section the file did not have goes at its end.
+    show; the table lists the sections' rows in the order of the sections (then those of a
+    section with no block in the file), then any row that names none (written by hand), as
+    it was. A section the file did not have goes at its end.
     Everything else, hand-written notes included, is kept."""
     fresh = {section.title: section for section in sections}
     blocks = re.split(r"(?m)^(?=## )", previous)
@@ -283,6 +284,7 @@ def _splice_targets(block: str, order: list[str], fresh: dict[str, Section]) -> 
             unnamed.append(line)
     for title, section in fresh.items():
         rows[title] = _target_rows(section)
+    order = order + [title for title in rows if title not in order]  # rows of no block here
     table = [row for title in order for row in rows.get(title, [])]
     return "\n".join(lines[:first] + table + unnamed + lines[last:]) + "\n\n"
 
